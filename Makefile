@@ -1,0 +1,128 @@
+# ficus - build, test, sandbox, demo.
+#
+#   make                 build bin/ficus (developer build: warnings are errors)
+#   make deps            install missing Debian packages (apt-get)
+#   make test            deps, build, sandbox, then every unit and integration test
+#   make SANITIZE=address,undefined test    the same under ASan and UBSan
+#   make sandbox         start MariaDB, PostgreSQL and NATS in .sandbox/
+#   make sandbox-down    stop them
+#   make demo            the migration story on the sample domain
+#   make fuzz            libFuzzer targets (clang), see tests/fuzz/
+#   make bench           benchmarks (none yet)
+
+CC       ?= cc
+PKGS     := libmariadb libpq yaml-0.1 libpcre2-8
+SANITIZE ?=
+TESTS    ?=
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla -Wformat=2 \
+            -Wno-format-nonliteral -Wno-format-truncation -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP
+LDLIBS   := -lpthread -lz -lm
+
+ifneq ($(SANITIZE),)
+  VARIANT := san
+  CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=$(SANITIZE)
+  OUT     := build/san/bin
+else
+  VARIANT := dev
+  OUT     := bin
+endif
+OBJ := build/$(VARIANT)
+
+# pkg-config is asked only when building, so `make deps` works without it
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LIB_SRC  := $(wildcard lib/*.c cdc/*.c router/*.c verify/*.c)
+CLI_SRC  := $(wildcard cli/*.c)
+TEST_SRC := $(wildcard tests/*.c tests/lib/*.c tests/cli/*.c tests/cdc/*.c \
+              tests/router/*.c tests/verify/*.c tests/integration/*.c \
+              tests/fuzz/replay_test.c) \
+            tests/fuzz/targets.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(OBJ)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/sample_sql.o
+TEST_OBJ := $(TEST_SRC:%.c=$(OBJ)/%.o)
+
+.PHONY: all deps sandbox sandbox-down test unit demo demo-down fuzz bench clean help
+
+all: $(OUT)/ficus
+
+help:
+	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+# The sample domain's SQL files become C strings in the binary.
+SAMPLE_SQL := examples/baemin/legacy.sql examples/baemin/target.sql
+$(OBJ)/gen/sample_sql.c: $(SAMPLE_SQL)
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from $(SAMPLE_SQL) by the Makefile */'; \
+	  echo 'const char sample_legacy_sql[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' examples/baemin/legacy.sql; \
+	  echo ';'; echo 'const char sample_target_sql[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' examples/baemin/target.sql; \
+	  echo ';'; } > $@
+
+$(OBJ)/gen/%.o: $(OBJ)/gen/%.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OBJ)/libficus.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(OUT)/ficus: $(CLI_OBJ) $(OBJ)/libficus.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(OBJ)/libficus.a $(PKG_LIBS) $(LDLIBS)
+
+$(OUT)/ficus-test: $(TEST_OBJ) $(OBJ)/libficus.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(OBJ)/libficus.a $(PKG_LIBS) $(LDLIBS)
+
+deps:
+	@bash scripts/deps.sh
+
+sandbox: deps
+	@bash scripts/sandbox.sh up
+
+sandbox-down:
+	@bash scripts/sandbox.sh down
+
+# The test binary runs every registered test, each in its own process with
+# a timeout, against the sandbox's servers; TESTS=substring picks some.
+test: deps
+	@$(MAKE) --no-print-directory $(OUT)/ficus $(OUT)/ficus-test
+	@FICUS_SKIP_DEPS=1 bash scripts/sandbox.sh up
+	@. .sandbox/env && FICUS_BIN=$(CURDIR)/$(OUT)/ficus FICUS_ROOT=$(CURDIR) \
+	  $(OUT)/ficus-test $(TESTS)
+
+# Only the tests that need no server.
+unit: $(OUT)/ficus $(OUT)/ficus-test
+	@FICUS_BIN=$(CURDIR)/$(OUT)/ficus FICUS_ROOT=$(CURDIR) $(OUT)/ficus-test --unit $(TESTS)
+
+demo: deps
+	@$(MAKE) --no-print-directory $(OUT)/ficus
+	@bash scripts/demo.sh
+
+demo-down: sandbox-down
+
+# libFuzzer builds with clang; `make test` replays the committed corpora.
+FUZZ_TARGETS := yaml config mapping
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
+build/fuzz/%_fuzz: tests/fuzz/targets.c tests/fuzz/libfuzzer_main.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -DFUZZ_TARGET=fuzz_$* $(PKG_CFLAGS) -o $@ tests/fuzz/targets.c \
+	  tests/fuzz/libfuzzer_main.c $(LIB_SRC) $(PKG_LIBS) $(LDLIBS)
+
+bench:
+	@echo "no benchmarks yet: they arrive with cdc, router and verify"
+
+clean:
+	rm -rf build bin
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,0 +1,125 @@
+/* lib/db.c - see db.h. */
+#include "db.h"
+
+#include <string.h>
+
+MYSQL *fc_mysql_open(const struct fc_conn *c, struct fc_err *err)
+{
+	unsigned timeout = 5;
+	MYSQL *my;
+
+	if (c->kind != FC_CONN_MYSQL) {
+		fc_errf(err, FC_ECONFIG, "connection '%s' is %s, not mysql", c->name,
+		        fc_conn_kind_name(c->kind));
+		return NULL;
+	}
+	my = mysql_init(NULL);
+	if (!my) {
+		fc_errf(err, FC_ENOMEM, "connection '%s': out of memory", c->name);
+		return NULL;
+	}
+	mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(my, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+	if (!mysql_real_connect(my, c->my.host, c->my.user, c->my.password, c->my.database,
+	                        c->my.port, c->my.socket, CLIENT_MULTI_STATEMENTS)) {
+		fc_errf(err, FC_ECONNECT, "connection '%s' (%s): %s", c->name, c->shown,
+		        mysql_error(my));
+		mysql_close(my);
+		return NULL;
+	}
+	return my;
+}
+
+PGconn *fc_pg_open(const struct fc_conn *c, struct fc_err *err)
+{
+	const char *keys[8], *vals[8];
+	int n = 0;
+	PGconn *pg;
+
+	if (c->kind != FC_CONN_POSTGRES) {
+		fc_errf(err, FC_ECONFIG, "connection '%s' is %s, not postgres", c->name,
+		        fc_conn_kind_name(c->kind));
+		return NULL;
+	}
+	keys[n] = "dbname";
+	vals[n++] = c->dsn;
+	keys[n] = "connect_timeout";
+	vals[n++] = "5";
+	keys[n] = "application_name";
+	vals[n++] = "ficus";
+	keys[n] = "client_encoding";
+	vals[n++] = "UTF8";
+	keys[n] = "options";
+	vals[n++] = "-c TimeZone=UTC";
+	if (c->password) {
+		keys[n] = "password";
+		vals[n++] = c->password;
+	}
+	keys[n] = NULL;
+	vals[n] = NULL;
+	pg = PQconnectdbParams(keys, vals, 1);
+	if (!pg) {
+		fc_errf(err, FC_ENOMEM, "connection '%s': out of memory", c->name);
+		return NULL;
+	}
+	if (PQstatus(pg) != CONNECTION_OK) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", PQerrorMessage(pg));
+		msg[strcspn(msg, "\n")] = '\0';
+		fc_errf(err, FC_ECONNECT, "connection '%s' (%s): %s", c->name, c->shown, msg);
+		PQfinish(pg);
+		return NULL;
+	}
+	return pg;
+}
+
+static void first_line(char *out, size_t n, const char *sql)
+{
+	size_t len = strcspn(sql, "\n");
+	if (len >= n)
+		len = n - 4;
+	snprintf(out, n, "%.*s%s", (int)len, sql, sql[len] ? "..." : "");
+}
+
+int fc_mysql_exec(MYSQL *my, const char *sql, struct fc_err *err)
+{
+	char head[120];
+	if (mysql_real_query(my, sql, strlen(sql)) != 0)
+		goto fail;
+	/* drain every result of a multi-statement string */
+	for (;;) {
+		MYSQL_RES *res = mysql_store_result(my);
+		int next;
+		if (res)
+			mysql_free_result(res);
+		else if (mysql_field_count(my) != 0)
+			goto fail;
+		next = mysql_next_result(my);
+		if (next > 0)
+			goto fail;
+		if (next < 0)
+			break;
+	}
+	return 0;
+fail:
+	first_line(head, sizeof head, sql);
+	return fc_errf(err, FC_ESQL, "mysql: %s (in: %s)", mysql_error(my), head);
+}
+
+int fc_pg_exec(PGconn *pg, const char *sql, struct fc_err *err)
+{
+	PGresult *r = PQexec(pg, sql);
+	ExecStatusType st = PQresultStatus(r);
+	char head[120], msg[512];
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		PQclear(r);
+		return 0;
+	}
+	snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(r));
+	msg[strcspn(msg, "\n")] = '\0';
+	PQclear(r);
+	first_line(head, sizeof head, sql);
+	return fc_errf(err, FC_ESQL, "postgres: %s (in: %s)", msg, head);
+}

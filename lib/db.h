@@ -1,0 +1,28 @@
+/* lib/db.h - opening the configured database connections.
+ *
+ * Errors name the connection and its redacted DSN:
+ * "connection 'legacy' (mysql://root@127.0.0.1:33061/baemin): Can't connect
+ * to server on '127.0.0.1' (111)". */
+#ifndef FC_DB_H
+#define FC_DB_H
+
+#include "config.h"
+#include "err.h"
+
+#include <libpq-fe.h>
+#include <mysql.h>
+
+/* Opens a MariaDB/MySQL connection (utf8mb4, 5 s connect timeout, UTC
+ * session time zone). Caller closes with mysql_close(). */
+MYSQL *fc_mysql_open(const struct fc_conn *c, struct fc_err *err);
+
+/* Opens a PostgreSQL connection (UTF8, 5 s connect timeout, UTC session
+ * time zone, application_name "ficus"). Caller closes with PQfinish(). */
+PGconn *fc_pg_open(const struct fc_conn *c, struct fc_err *err);
+
+/* Runs statements that return no rows; on failure err names the
+ * connection and carries the server's message and the SQL's first line. */
+int fc_mysql_exec(MYSQL *my, const char *sql, struct fc_err *err);
+int fc_pg_exec(PGconn *pg, const char *sql, struct fc_err *err);
+
+#endif

@@ -1,0 +1,114 @@
+/* lib/ident.c - see ident.h. */
+#include "ident.h"
+
+#include <string.h>
+
+static bool is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+bool fc_ident_valid(const char *s, const char **why)
+{
+	const char *dummy;
+	size_t n;
+
+	if (!why)
+		why = &dummy;
+	if (!s || !*s) {
+		*why = "empty name";
+		return false;
+	}
+	n = strlen(s);
+	if (n > FC_IDENT_MAX) {
+		*why = "longer than 63 bytes";
+		return false;
+	}
+	if (!is_alpha((unsigned char)s[0])) {
+		*why = "must start with a letter or '_'";
+		return false;
+	}
+	for (size_t i = 1; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!is_alpha(c) && !(c >= '0' && c <= '9') && c != '$') {
+			*why = "may contain only letters, digits, '_' and '$'";
+			return false;
+		}
+	}
+	return true;
+}
+
+int fc_ident_split_table(const char *s, char *schema_out, char *name_out,
+                         const char **why)
+{
+	const char *dot = s ? strchr(s, '.') : NULL;
+	const char *dummy;
+
+	if (!why)
+		why = &dummy;
+	schema_out[0] = '\0';
+	name_out[0] = '\0';
+	if (!s || !*s) {
+		*why = "empty name";
+		return -FC_EINVAL;
+	}
+	if (dot) {
+		size_t n = (size_t)(dot - s);
+		if (strchr(dot + 1, '.')) {
+			*why = "has more than one '.' (expected table or schema.table)";
+			return -FC_EINVAL;
+		}
+		if (n == 0 || n > FC_IDENT_MAX) {
+			*why = n == 0 ? "empty schema name before '.'" : "schema name longer than 63 bytes";
+			return -FC_EINVAL;
+		}
+		memcpy(schema_out, s, n);
+		schema_out[n] = '\0';
+		if (!fc_ident_valid(schema_out, why))
+			return -FC_EINVAL;
+		s = dot + 1;
+	}
+	if (!fc_ident_valid(s, why))
+		return -FC_EINVAL;
+	strcpy(name_out, s);
+	return 0;
+}
+
+static int quote(struct fc_buf *b, const char *s, char q)
+{
+	int rc = fc_buf_putc(b, q);
+	for (; rc == 0 && *s; s++) {
+		if (*s == q)
+			rc = fc_buf_putc(b, q);
+		if (rc == 0)
+			rc = fc_buf_putc(b, *s);
+	}
+	return rc ? rc : fc_buf_putc(b, q);
+}
+
+int fc_quote_mysql(struct fc_buf *b, const char *ident)
+{
+	return quote(b, ident, '`');
+}
+
+int fc_quote_pg(struct fc_buf *b, const char *ident)
+{
+	return quote(b, ident, '"');
+}
+
+int fc_literal_pg(struct fc_buf *b, const char *s)
+{
+	return quote(b, s, '\'');
+}
+
+int fc_literal_mysql(struct fc_buf *b, const char *s)
+{
+	int rc = fc_buf_putc(b, '\'');
+	for (; rc == 0 && *s; s++) {
+		if (*s == '\'' || *s == '\\')
+			rc = fc_buf_putc(b, '\\');
+		if (rc == 0)
+			rc = fc_buf_putc(b, *s);
+	}
+	return rc ? rc : fc_buf_putc(b, '\'');
+}

@@ -1,0 +1,122 @@
+/* tests/support.c - helpers for integration tests, see test.h. */
+#include "test.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <mysql.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+const char *t_env(const char *name)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		t_fail(__FILE__, __LINE__, "environment variable %s is not set: run the tests "
+		       "with `make test` (it starts the sandbox and sources .sandbox/env)", name);
+	return v;
+}
+
+char *t_write(const char *dir, const char *name, const char *text)
+{
+	static char paths[8][512];
+	static int next;
+	char *p = paths[next++ % 8];
+	FILE *f;
+	snprintf(p, 512, "%s/%s", dir, name);
+	f = fopen(p, "w");
+	if (!f)
+		t_fail(__FILE__, __LINE__, "cannot write %s: %s", p, strerror(errno));
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+int t_run(char **out, const char *fmt, ...)
+{
+	char cmd[8192], buf[4096];
+	size_t len = 0, cap = 0, n;
+	char *text = NULL;
+	va_list ap;
+	FILE *p;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd - 8, fmt, ap);
+	va_end(ap);
+	strcat(cmd, " 2>&1");
+	p = popen(cmd, "r");
+	if (!p)
+		t_fail(__FILE__, __LINE__, "popen(%s): %s", cmd, strerror(errno));
+	while ((n = fread(buf, 1, sizeof buf, p)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			text = realloc(text, cap);
+			if (!text)
+				t_fail(__FILE__, __LINE__, "out of memory");
+		}
+		memcpy(text + len, buf, n);
+		len += n;
+	}
+	if (text)
+		text[len] = '\0';
+	status = pclose(p);
+	if (out)
+		*out = text ? text : strdup("");
+	else
+		free(text);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+const char *t_mysql_dsn(const char *db)
+{
+	static char dsn[256];
+	snprintf(dsn, sizeof dsn, "mysql://root@127.0.0.1:%s/%s", t_env("FICUS_MYSQL_PORT"),
+	         db ? db : "");
+	return dsn;
+}
+
+const char *t_pg_dsn(const char *db)
+{
+	static char dsn[256];
+	snprintf(dsn, sizeof dsn, "postgresql://postgres@127.0.0.1:%s/%s",
+	         t_env("FICUS_PG_PORT"), db ? db : "postgres");
+	return dsn;
+}
+
+void t_mysql(const char *sql)
+{
+	MYSQL *my = mysql_init(NULL);
+	unsigned port = (unsigned)atoi(t_env("FICUS_MYSQL_PORT"));
+	if (!mysql_real_connect(my, "127.0.0.1", "root", NULL, NULL, port, NULL,
+	                        CLIENT_MULTI_STATEMENTS))
+		t_fail(__FILE__, __LINE__, "mysql connect: %s", mysql_error(my));
+	mysql_set_character_set(my, "utf8mb4");
+	if (mysql_query(my, sql))
+		t_fail(__FILE__, __LINE__, "mysql: %s\n    in: %s", mysql_error(my), sql);
+	do {
+		MYSQL_RES *r = mysql_store_result(my);
+		if (r)
+			mysql_free_result(r);
+	} while (mysql_next_result(my) == 0);
+	if (mysql_errno(my))
+		t_fail(__FILE__, __LINE__, "mysql: %s\n    in: %s", mysql_error(my), sql);
+	mysql_close(my);
+}
+
+void t_pg(const char *db, const char *sql)
+{
+	PGconn *pg = PQconnectdb(t_pg_dsn(db));
+	PGresult *r;
+	if (PQstatus(pg) != CONNECTION_OK)
+		t_fail(__FILE__, __LINE__, "postgres connect: %s", PQerrorMessage(pg));
+	r = PQexec(pg, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		t_fail(__FILE__, __LINE__, "postgres: %s    in: %s", PQresultErrorMessage(r), sql);
+	PQclear(r);
+	PQfinish(pg);
+}
