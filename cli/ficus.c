@@ -66,22 +66,26 @@ int cli_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
 	c = getopt_long(argc, argv, shortopts, longopts, NULL);
 	if (c == '?' || c == ':') {
 		const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-		if (optopt && strchr(shortopts, optopt) && optopt != '?')
-			cli_usage_error(cmd, "option '-%c' needs a value", optopt);
-		else if (arg[0] == '-' && arg[1] == '-' && strchr(arg, '=') == NULL) {
+		if (arg[0] == '-' && arg[1] == '-') {
 			/* a known long option that lacks its value, or an unknown one */
-			int known = 0;
-			for (const struct option *o = longopts; o && o->name; o++)
-				if (strcmp(arg + 2, o->name) == 0)
-					known = 1;
-			if (known)
-				cli_usage_error(cmd, "option '%s' needs a value", arg);
+			size_t len = strcspn(arg + 2, "=");
+			const struct option *o;
+			for (o = longopts; o && o->name; o++)
+				if (strlen(o->name) == len && strncmp(arg + 2, o->name, len) == 0)
+					break;
+			if (o && o->name && o->has_arg == required_argument)
+				cli_usage_error(cmd, "option '--%s' needs a value", o->name);
+			else if (o && o->name)
+				cli_usage_error(cmd, "option '--%s' takes no value", o->name);
 			else
-				cli_usage_error(cmd, "unknown option '%s'", arg);
-		} else if (optopt)
+				cli_usage_error(cmd, "unknown option '%.*s'", (int)len + 2, arg);
+		} else if (optopt && strchr(shortopts, optopt)) {
+			cli_usage_error(cmd, "option '-%c' needs a value", optopt);
+		} else if (optopt) {
 			cli_usage_error(cmd, "unknown option '-%c'", optopt);
-		else
+		} else {
 			cli_usage_error(cmd, "unknown option '%s'", arg);
+		}
 		return '?';
 	}
 	return c;

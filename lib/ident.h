@@ -38,4 +38,8 @@ int fc_quote_pg(struct fc_buf *b, const char *ident);
 int fc_literal_pg(struct fc_buf *b, const char *s);
 int fc_literal_mysql(struct fc_buf *b, const char *s);
 
+/* Levenshtein distance between two names (99 past 64 bytes), for "did
+ * you mean" suggestions. */
+size_t fc_edit_distance(const char *a, const char *b);
+
 #endif

@@ -1,6 +1,7 @@
 /* lib/mapcheck.c - see mapcheck.h. */
 #include "mapcheck.h"
 
+#include "ident.h"
 #include "schema.h"
 #include "sqltype.h"
 
@@ -46,20 +47,47 @@ void map_check_release(struct map_check *res)
 	memset(res, 0, sizeof *res);
 }
 
-/* A column of t close to name, for "did you mean". */
+/* Whether every character of short_ appears in long_ in order: "shop_nm"
+ * abbreviates "shop_name". */
+static bool abbreviates(const char *short_, const char *long_)
+{
+	for (; *long_ && *short_; long_++)
+		if (*long_ == *short_)
+			short_++;
+	return *short_ == '\0';
+}
+
+/* A column of t close to name, for "did you mean": the same name in
+ * another case, else the closest abbreviation or expansion, else the
+ * nearest by edit distance (at most 2). */
 static const char *near(const struct fc_table_info *t, const char *name)
 {
+	const char *best = NULL;
+	size_t best_d = 3;
+	for (size_t i = 0; i < t->ncols; i++)
+		if (strcasecmp(t->cols[i].name, name) == 0)
+			return t->cols[i].name;
 	for (size_t i = 0; i < t->ncols; i++) {
 		const char *c = t->cols[i].name;
-		size_t a = strlen(c), b = strlen(name), same = 0;
-		if (strcasecmp(c, name) == 0)
-			return c;
-		while (same < a && same < b && c[same] == name[same])
-			same++;
-		if (same >= 3 && (a > b ? a - b : b - a) <= 2)
-			return c;
+		if (abbreviates(name, c) || abbreviates(c, name)) {
+			size_t d = strlen(c) > strlen(name) ? strlen(c) - strlen(name) : strlen(name) - strlen(c);
+			if (!best || d < best_d) {
+				best = c;
+				best_d = d;
+			}
+		}
 	}
-	return NULL;
+	if (best)
+		return best;
+	best_d = 3;
+	for (size_t i = 0; i < t->ncols; i++) {
+		size_t d = fc_edit_distance(t->cols[i].name, name);
+		if (d < best_d) {
+			best = t->cols[i].name;
+			best_d = d;
+		}
+	}
+	return best;
 }
 
 static void missing_column(struct map_check *res, const struct map_entity *e, int line,

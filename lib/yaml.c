@@ -1,6 +1,8 @@
 /* lib/yaml.c - see yaml.h. Built on libyaml's event parser. */
 #include "yaml.h"
 
+#include "ident.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -424,26 +426,6 @@ int fc_y_need_seq(const struct fc_ydoc *d, const struct fc_ynode *n,
 	                 fc_y_kind_name(n));
 }
 
-/* Levenshtein distance, capped; for "did you mean". */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), prev[65], cur[65];
-	if (la > 64 || lb > 64)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-		}
-		memcpy(prev, cur, (lb + 1) * sizeof *prev);
-	}
-	return prev[lb];
-}
-
 int fc_y_check_keys(const struct fc_ydoc *d, const struct fc_ynode *map,
                     const char *const *allowed, struct fc_err *err)
 {
@@ -465,7 +447,7 @@ int fc_y_check_keys(const struct fc_ydoc *d, const struct fc_ynode *map,
 			continue;
 		list[0] = '\0';
 		for (const char *const *a = allowed; *a; a++) {
-			size_t dist = edit_distance(k->str, *a);
+			size_t dist = fc_edit_distance(k->str, *a);
 			if (dist < best_d) {
 				best_d = dist;
 				best = *a;

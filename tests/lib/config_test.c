@@ -1,0 +1,235 @@
+/* tests/lib/config_test.c - the config loader: a good file, and each kind
+ * of mistake with the file:line:column it must name. */
+#include "../test.h"
+
+#include "../../lib/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char good[] =
+	"connections:\n"
+	"  legacy: { kind: mysql,    dsn: \"mysql://root:${T_PW}@127.0.0.1:33061/baemin\" }\n"
+	"  newdb:  { kind: postgres, dsn: \"postgresql://postgres@127.0.0.1:54321/services\" }\n"
+	"  bus:    { kind: nats,     url: \"nats://127.0.0.1:42220\" }\n"
+	"mappings: mappings/\n"
+	"cdc:\n"
+	"  source: legacy\n"
+	"  server_id: 4242\n"
+	"  sink: { kind: outbox, connection: newdb }\n"
+	"sync: { source: legacy, target: newdb, bus: outbox }\n"
+	"router:\n"
+	"  listen: 127.0.0.1:8080\n"
+	"  workers: 2\n"
+	"  admin: { listen: 127.0.0.1:8081, token_env: T_TOKEN }\n"
+	"  upstreams:\n"
+	"    legacy: { url: \"http://127.0.0.1:9001\" }\n"
+	"    shop:   { url: \"http://127.0.0.1:9002\" }\n"
+	"  default: legacy\n"
+	"  routes:\n"
+	"    - name: shop-detail\n"
+	"      match: { method: GET, path: '^/shops/(?<shop_id>[0-9]+)$' }\n"
+	"      legacy: legacy\n"
+	"      new: shop\n"
+	"      mode: split\n"
+	"      weight: 25\n"
+	"      sticky: { capture: shop_id }\n"
+	"      shadow: { ignore: [served_at] }\n"
+	"      timeout_ms: 2000\n";
+
+static char msg[FC_ERR_MSG_MAX];
+
+static int parse(const char *text, struct fc_config *cfg)
+{
+	struct fc_err err;
+	int rc = fc_config_parse("conf/ficus.yaml", text, strlen(text), cfg, &err);
+	snprintf(msg, sizeof msg, "%s", rc ? err.msg : "");
+	return rc;
+}
+
+/* The error for good[] with one line replaced (1-based line number). */
+static const char *with_line(int line, const char *replacement)
+{
+	char text[4096];
+	const char *p = good;
+	struct fc_config cfg;
+	size_t o = 0;
+	for (int l = 1; *p; l++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = (size_t)(nl - p) + 1;
+		if (l == line)
+			o += (size_t)snprintf(text + o, sizeof text - o, "%s", replacement);
+		else {
+			memcpy(text + o, p, len);
+			o += len;
+		}
+		p += len;
+	}
+	text[o] = '\0';
+	setenv("T_PW", "hunter2", 1);
+	if (parse(text, &cfg) == 0) {
+		fc_config_release(&cfg);
+		return "(loaded without error)";
+	}
+	return msg;
+}
+
+TEST(good_config_loads)
+{
+	struct fc_config cfg;
+	const struct fc_route *r;
+	setenv("T_PW", "hunter2", 1);
+	setenv("T_TOKEN", "tok", 1);
+	ASSERT_EQ(parse(good, &cfg), 0);
+	ASSERT_EQ(cfg.nconns, 3);
+	ASSERT_EQ(cfg.conns[0].kind, FC_CONN_MYSQL);
+	ASSERT_STR_EQ(cfg.conns[0].my.password, "hunter2");
+	ASSERT_STR_EQ(cfg.conns[0].my.database, "baemin");
+	ASSERT_EQ(cfg.conns[0].my.port, 33061);
+	ASSERT_STR_EQ(cfg.conns[0].shown, "mysql://root:***@127.0.0.1:33061/baemin");
+	ASSERT_STR_EQ(cfg.mapping_paths[0], "conf/mappings/");
+	ASSERT_EQ(cfg.cdc.server_id, 4242);
+	ASSERT_EQ(cfg.cdc.sink.kind, FC_SINK_OUTBOX);
+	ASSERT_STR_EQ(cfg.sync.target, "newdb");
+	ASSERT_EQ(cfg.router.workers, 2);
+	ASSERT_STR_EQ(cfg.router.admin_token, "tok");
+	ASSERT_EQ(cfg.router.nupstreams, 2);
+	ASSERT_EQ(cfg.router.upstreams[1].port, 9002);
+	ASSERT_EQ(cfg.router.nroutes, 1);
+	r = &cfg.router.routes[0];
+	ASSERT_EQ(r->mode, FC_MODE_SPLIT);
+	ASSERT_EQ(r->weight, 25);
+	ASSERT_EQ(r->sticky, FC_STICKY_CAPTURE);
+	ASSERT_STR_EQ(r->sticky_name, "shop_id");
+	ASSERT_STR_EQ(r->shadow_ignore[0], "served_at");
+	ASSERT_EQ(r->timeout_ms, 2000);
+	fc_config_release(&cfg);
+}
+
+TEST(unknown_key)
+{
+	ASSERT_STR_EQ(with_line(5, "mapings: mappings/\n"),
+	              "conf/ficus.yaml:5:1: unknown key 'mapings' (did you mean 'mappings'? "
+	              "expected one of: connections, mappings, cdc, sync, router)");
+	ASSERT_CONTAINS(with_line(8, "  server: 4242\n"),
+	                "conf/ficus.yaml:8:3: unknown key 'server'");
+}
+
+TEST(wrong_type)
+{
+	ASSERT_STR_EQ(with_line(8, "  server_id: [1]\n"),
+	              "conf/ficus.yaml:8:14: 'server_id' must be an integer, not a list");
+	ASSERT_STR_EQ(with_line(7, "  source: { a: 1 }\n"),
+	              "conf/ficus.yaml:7:11: 'cdc' 'source' must be a string, not a mapping");
+	ASSERT_STR_EQ(with_line(10, "sync: [legacy]\n"),
+	              "conf/ficus.yaml:10:7: 'sync' must be a mapping (key: value), not a list");
+}
+
+TEST(missing_key)
+{
+	ASSERT_STR_EQ(with_line(9, ""),
+	              "conf/ficus.yaml:7:3: missing key 'sink' in 'cdc' (e.g. sink: { kind: "
+	              "outbox, connection: newdb })");
+	ASSERT_STR_EQ(with_line(3, "  newdb:  { kind: postgres }\n"),
+	              "conf/ficus.yaml:3:11: missing key 'dsn' in connection 'newdb'");
+}
+
+TEST(bad_enum_and_range)
+{
+	ASSERT_STR_EQ(with_line(2, "  legacy: { kind: oracle, dsn: \"x\" }\n"),
+	              "conf/ficus.yaml:2:19: 'kind' must be one of: mysql, postgres, nats (not 'oracle')");
+	ASSERT_STR_EQ(with_line(25, "      weight: 101\n"),
+	              "conf/ficus.yaml:25:15: 'weight' (percent to new) must be between 0 and 100, not 101");
+	ASSERT_CONTAINS(with_line(24, "      mode: canary\n"),
+	                "conf/ficus.yaml:24:13: 'mode' must be one of: legacy, shadow, split, new (not 'canary')");
+	ASSERT_CONTAINS(with_line(12, "  listen: 127.0.0.1:99999\n"), "bad port");
+}
+
+TEST(references_are_checked)
+{
+	ASSERT_STR_EQ(with_line(7, "  source: legacyy\n"),
+	              "conf/ficus.yaml:7:11: 'cdc' 'source': unknown connection 'legacyy' "
+	              "(defined: legacy, newdb, bus)");
+	ASSERT_STR_EQ(with_line(7, "  source: newdb\n"),
+	              "conf/ficus.yaml:7:11: 'cdc' 'source': connection 'newdb' is postgres, "
+	              "expected mysql");
+	ASSERT_CONTAINS(with_line(23, "      new: shopp\n"),
+	                "conf/ficus.yaml:23:12: route 'shop-detail': unknown upstream 'shopp'");
+}
+
+TEST(bad_regex_and_capture)
+{
+	ASSERT_CONTAINS(with_line(21, "      match: { method: GET, path: '^/shops/([0-9]+$' }\n"),
+	                "conf/ficus.yaml:21:35: route 'shop-detail': bad regex at offset");
+	ASSERT_CONTAINS(with_line(21, "      match: { method: GET, path: '^/shops/([0-9]+)$' }\n"),
+	                "sticky capture 'shop_id' is not a named group");
+}
+
+TEST(bad_names_and_identifiers)
+{
+	ASSERT_CONTAINS(with_line(3, "  new-db:  { kind: postgres, dsn: \"postgresql://h/x\" }\n"),
+	                "conf/ficus.yaml:3:3: bad connection name 'new-db': may contain only");
+	ASSERT_CONTAINS(with_line(2, "  legacy: { kind: mysql, dsn: \"mysql://h:1/a\", bogus: 1 }\n"),
+	                "unknown key 'bogus'");
+}
+
+TEST(secrets_from_env_and_files_never_shown)
+{
+	struct fc_config cfg;
+	char text[1024];
+	const char *dir = t_tmpdir();
+	char *pwfile = t_write(dir, "pw", "s3cr3t\n");
+
+	unsetenv("T_MISSING");
+	ASSERT_STR_EQ(with_line(2, "  legacy: { kind: mysql, dsn: \"mysql://u:${T_MISSING}@h/db\" }\n"),
+	              "conf/ficus.yaml:2:31: connection 'legacy': environment variable "
+	              "'T_MISSING' is not set");
+	snprintf(text, sizeof text,
+	         "connections:\n"
+	         "  a: { kind: mysql, dsn: \"mysql://app@h/db\", password_file: %s }\n"
+	         "  b: { kind: postgres, dsn: \"postgresql://app:${T_PW}@h/db\" }\n", pwfile);
+	setenv("T_PW", "pgpass", 1);
+	ASSERT_EQ(parse(text, &cfg), 0);
+	ASSERT_STR_EQ(cfg.conns[0].my.password, "s3cr3t");
+	ASSERT_STR_EQ(cfg.conns[0].shown, "mysql://app@h/db");
+	ASSERT_STR_EQ(cfg.conns[1].shown, "postgresql://app:***@h/db");
+	ASSERT_NOT_CONTAINS(cfg.conns[1].shown, "pgpass");
+	fc_config_release(&cfg);
+	ASSERT_CONTAINS(with_line(2, "  legacy: { kind: mysql, dsn: \"mysql://h/db\", password_file: /nonexistent/pw }\n"),
+	                "conf/ficus.yaml:2:62: cannot read secret file '/nonexistent/pw'");
+	/* a bad DSN is reported redacted */
+	ASSERT_STR_EQ(with_line(2, "  legacy: { kind: mysql, dsn: \"mysql://u:hunter2@h:0/db\" }\n"),
+	              "conf/ficus.yaml:2:31: connection 'legacy': dsn 'mysql://u:***@h:0/db' "
+	              "has a bad port (expected 1-65535)");
+}
+
+TEST(syntax_errors_and_empty_files)
+{
+	struct fc_config cfg;
+	ASSERT(parse("connections:\n  legacy: { kind: mysql\n", &cfg) != 0);
+	ASSERT_CONTAINS(msg, "conf/ficus.yaml:");
+	ASSERT_CONTAINS(msg, "YAML syntax error");
+	ASSERT(parse("", &cfg) != 0);
+	ASSERT_CONTAINS(msg, "conf/ficus.yaml: empty config file");
+	ASSERT(parse("- a\n- b\n", &cfg) != 0);
+	ASSERT_STR_EQ(msg, "conf/ficus.yaml:1:1: the config file must be a mapping (key: value), not a list");
+	ASSERT(parse("cdc: {}\n", &cfg) != 0);
+	ASSERT_STR_EQ(msg, "conf/ficus.yaml:1:1: missing key 'connections' in the config file");
+}
+
+TEST(missing_config_file)
+{
+	struct fc_config cfg;
+	struct fc_err err;
+	ASSERT(fc_config_load("/nonexistent/ficus.yaml", &cfg, &err) < 0);
+	ASSERT_CONTAINS(err.msg, "/nonexistent/ficus.yaml: cannot open");
+}
+
+TEST(default_path)
+{
+	unsetenv("FICUS_CONFIG");
+	ASSERT_STR_EQ(fc_config_default_path(NULL), "ficus.yaml");
+	setenv("FICUS_CONFIG", "/etc/ficus.yaml", 1);
+	ASSERT_STR_EQ(fc_config_default_path(NULL), "/etc/ficus.yaml");
+	ASSERT_STR_EQ(fc_config_default_path("x.yaml"), "x.yaml");
+}
