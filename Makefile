@@ -53,9 +53,13 @@ all: $(OUT)/ficus
 help:
 	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
+# V=1 shows the full commands
+Q := $(if $(V),,@)
+
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 # The sample domain's SQL files become C strings in the binary.
 SAMPLE_SQL := examples/baemin/legacy.sql examples/baemin/target.sql
@@ -69,19 +73,21 @@ $(OBJ)/gen/sample_sql.c: $(SAMPLE_SQL)
 	  echo ';'; } > $@
 
 $(OBJ)/gen/%.o: $(OBJ)/gen/%.c
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OBJ)/libficus.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(OUT)/ficus: $(CLI_OBJ) $(OBJ)/libficus.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(OBJ)/libficus.a $(PKG_LIBS) $(LDLIBS)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(OBJ)/libficus.a $(PKG_LIBS) $(LDLIBS)
 
 $(OUT)/ficus-test: $(TEST_OBJ) $(OBJ)/libficus.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(OBJ)/libficus.a $(PKG_LIBS) $(LDLIBS)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(OBJ)/libficus.a $(PKG_LIBS) $(LDLIBS)
 
 deps:
 	@bash scripts/deps.sh
