@@ -51,7 +51,7 @@ PGconn *fc_pg_open(const struct fc_conn *c, struct fc_err *err)
 	keys[n] = "client_encoding";
 	vals[n++] = "UTF8";
 	keys[n] = "options";
-	vals[n++] = "-c TimeZone=UTC";
+	vals[n++] = "-c TimeZone=UTC -c client_min_messages=warning";
 	if (c->password) {
 		keys[n] = "password";
 		vals[n++] = c->password;

@@ -309,10 +309,16 @@ enum fc_compat fc_sqltype_compat(const struct fc_sqltype *s, const struct fc_sql
 	switch (s->fam) {
 	case FC_T_INT:
 		if (d->fam == FC_T_INT) {
-			int sb = s->bits + (s->is_unsigned ? 1 : 0);  /* bits a signed type needs */
-			if (sb > d->bits) {
+			if (s->bits > d->bits) {
 				SAY("%s values may overflow %s", s->text, d->text);
 				return FC_COMPAT_BAD;
+			}
+			if (s->is_unsigned && s->bits == d->bits) {
+				/* the top half of the unsigned range: AUTO_INCREMENT ids and
+				 * counters rarely get there, so worth a look, not a stop */
+				SAY("%s values above %s's maximum would overflow (numeric(%d,0) holds all)",
+				    s->text, d->text, int_digits(s->bits, true));
+				return FC_COMPAT_WARN;
 			}
 			return FC_COMPAT_OK;
 		}

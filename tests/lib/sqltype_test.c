@@ -73,7 +73,10 @@ TEST(compatibility_rules)
 	ASSERT_EQ(compat("decimal(10,2)", "integer", false), FC_COMPAT_BAD);
 	/* integers by width and sign */
 	ASSERT_EQ(compat("int(10) unsigned", "bigint", false), FC_COMPAT_OK);
-	ASSERT_EQ(compat("int(10) unsigned", "integer", false), FC_COMPAT_BAD);
+	ASSERT_EQ(compat("int(10) unsigned", "integer", false), FC_COMPAT_WARN);
+	ASSERT_EQ(compat("bigint(20) unsigned", "bigint", false), FC_COMPAT_WARN);
+	ASSERT_EQ(compat("int(10) unsigned", "smallint", false), FC_COMPAT_BAD);
+	ASSERT_EQ(compat("mediumint(8) unsigned", "integer", false), FC_COMPAT_OK);
 	ASSERT_EQ(compat("tinyint(3) unsigned", "smallint", false), FC_COMPAT_OK);
 	ASSERT_EQ(compat("bigint(20)", "integer", false), FC_COMPAT_BAD);
 	ASSERT_EQ(compat("int(11)", "numeric(10,0)", false), FC_COMPAT_OK);
