@@ -1,0 +1,34 @@
+/* cdc/file.h - reading binlog files with our own framing.
+ *
+ * A file is the 4-byte magic (0xfe 'b' 'i' 'n') then events, each framed
+ * by its 19-byte header's event_size (binlog.h). gzip-compressed files are
+ * read through zlib transparently. Every failure names the file and the
+ * byte offset of the event that failed: a truncated or corrupt file gives
+ * an error, never a hang or unbounded memory (events over CDC_MAX_EVENT
+ * are refused). */
+#ifndef CDC_FILE_H
+#define CDC_FILE_H
+
+#include "../lib/buf.h"
+#include "../lib/err.h"
+
+#include <stdint.h>
+#include <zlib.h>
+
+struct cdc_file {
+	const char *path;          /* as given; not owned */
+	gzFile gz;
+	uint64_t pos;              /* offset of the next event */
+	struct fc_buf buf;         /* the event last read */
+};
+
+/* Opens a file and checks its magic. */
+int cdc_file_open(struct cdc_file *f, const char *path, struct fc_err *err);
+
+/* Reads the next whole event into f->buf. Returns 1 with *pos = its offset,
+ * 0 at a clean end of file, negative on errors ("binlog 'x' at 1784: ..."). */
+int cdc_file_next(struct cdc_file *f, uint64_t *pos, struct fc_err *err);
+
+void cdc_file_close(struct cdc_file *f);
+
+#endif
