@@ -72,8 +72,13 @@ int cdc_format_parse(const uint8_t *buf, size_t n, struct cdc_format *f, struct 
 		f->checksum = alg == 1;
 		end = n - 5;
 		if (f->checksum) {
+			/* the server sets LOG_EVENT_BINLOG_IN_USE_F (0x1) in the file
+			 * while writing it, after computing the checksum without it */
+			uint8_t flags[2] = { (uint8_t)(buf[17] & ~1u), buf[18] };
 			uint32_t want = cdc_le32(buf + n - 4);
-			uint32_t got = (uint32_t)crc32(0, buf, (uInt)(n - 4));
+			uint32_t got = (uint32_t)crc32(0, buf, 17);
+			got = (uint32_t)crc32(got, flags, 2);
+			got = (uint32_t)crc32(got, buf + 19, (uInt)(n - 4 - 19));
 			if (want != got)
 				return fc_errf(err, FC_ECORRUPT, "FORMAT_DESCRIPTION checksum mismatch "
 				               "(stored %08x, computed %08x)", want, got);

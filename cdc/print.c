@@ -94,8 +94,11 @@ static int on_ddl(void *ctx, const char *db, const char *sql, size_t len, const 
 	if (rc == 0)
 		rc = cdc_json_string(b, sql, len);
 	if (rc == 0)
-		rc = fc_buf_printf(b, ",\"file\":\"%s\",\"pos\":%llu}", at->file,
-		                   (unsigned long long)at->pos);
+		rc = fc_buf_puts(b, ",\"file\":");
+	if (rc == 0)
+		rc = cdc_json_string(b, at->file, strlen(at->file));
+	if (rc == 0)
+		rc = fc_buf_printf(b, ",\"pos\":%llu}", (unsigned long long)at->pos);
 	if (rc)
 		return fc_errf(err, FC_ENOMEM, "out of memory formatting a statement");
 	p->ddls++;

@@ -60,6 +60,7 @@ static int session(const struct cdc_stream_opts *o, struct cdc_decoder *d,
 	MARIADB_RPL *rpl = NULL;
 	MARIADB_RPL_EVENT *ev = NULL;
 	char sql[512];
+	bool checksum = false;
 	int rc = 0;
 
 	if (!my)
@@ -71,6 +72,16 @@ static int session(const struct cdc_stream_opts *o, struct cdc_decoder *d,
 	if (mysql_query(my, sql)) {
 		rc = fc_errf(err, FC_ESQL, "connection '%s': %s", o->conn->name, mysql_error(my));
 		goto out;
+	}
+	{
+		MYSQL_RES *r;
+		MYSQL_ROW row;
+		if (mysql_query(my, "SELECT @@global.binlog_checksum") == 0 &&
+		    (r = mysql_store_result(my))) {
+			row = mysql_fetch_row(r);
+			checksum = row && row[0] && strcmp(row[0], "NONE") != 0;
+			mysql_free_result(r);
+		}
 	}
 	if (!from->file[0] && from->gtid[0]) {
 		char q[256];
@@ -111,6 +122,9 @@ static int session(const struct cdc_stream_opts *o, struct cdc_decoder *d,
 	}
 	if (from->file[0])
 		cdc_decoder_set_file(d, from->file, from->pos);
+	/* the fake ROTATE comes before the FORMAT_DESCRIPTION but already
+	 * carries the checksum we asked for */
+	d->fmt.checksum = checksum;
 	while (!*stop) {
 		const uint8_t *buf;
 		size_t n;
@@ -120,7 +134,9 @@ static int session(const struct cdc_stream_opts *o, struct cdc_decoder *d,
 		if (!ev) {
 			if (mysql_errno(my) || mariadb_rpl_errno(rpl)) {
 				const char *m = mariadb_rpl_errno(rpl) ? mariadb_rpl_error(rpl) : mysql_error(my);
-				fc_errf(err, FC_ECONNECT, "connection '%s': %s", o->conn->name, m);
+				fc_errf(err, FC_ECONNECT, "connection '%s': binlog dump from %s:%llu: %s",
+				        o->conn->name, d->at.file[0] ? d->at.file : from->file,
+				        (unsigned long long)d->at.pos, m);
 				if (mysql_errno(my) == 1236) {   /* the server gave up on our position */
 					rc = -FC_EINVAL;
 					goto out;

@@ -329,10 +329,14 @@ int cdc_json_base64(struct fc_buf *out, const uint8_t *p, size_t n)
 /* charsets to UTF-8 */
 
 /* How a MySQL charset becomes UTF-8: through iconv (glibc), trying a
- * superset when the first name refuses the text. MySQL's latin1 is really
- * cp1252 with the five bytes cp1252 leaves undefined mapped as in
- * ISO-8859-1. Charsets missing here (keybcs2, swe7, geostd8, ...) come out
- * as base64. */
+ * superset when the first name refuses the text, then replacing what
+ * neither maps with U+FFFD. MySQL's latin1 is really cp1252 with the five
+ * bytes cp1252 leaves undefined mapped as in ISO-8859-1. MySQL's euckr
+ * accepts CP949's extra syllables, and glibc's EUC-KR would not refuse
+ * them but read their lead byte as a C1 control (0x8c 0x63 as U+008C "c"
+ * instead of U+B620), so euckr goes straight to CP949, a superset that
+ * reads every EUC-KR sequence the same. Charsets missing here (keybcs2,
+ * swe7, geostd8, ...) come out as base64. */
 struct conv {
 	const char *charset;
 	const char *iconv;      /* NULL: the bytes are UTF-8 (or ASCII) already */
@@ -348,7 +352,7 @@ static struct conv convs[] = {
 	{ "utf8", NULL, NULL, false, { 0 }, { 0 } },
 	{ "ascii", NULL, NULL, false, { 0 }, { 0 } },
 	{ "latin1", "CP1252", NULL, true, { 0 }, { 0 } },
-	{ "euckr", "EUC-KR", "CP949", false, { 0 }, { 0 } },
+	{ "euckr", "CP949", NULL, false, { 0 }, { 0 } },
 	{ "big5", "BIG5", "CP950", false, { 0 }, { 0 } },
 	{ "gbk", "GBK", NULL, false, { 0 }, { 0 } },
 	{ "gb2312", "GB2312", "GBK", false, { 0 }, { 0 } },
@@ -440,9 +444,17 @@ static int iconv_append(iconv_t cd, const uint8_t *s, size_t n, struct fc_buf *t
 		}
 		if (errno == E2BIG)
 			continue;
-		/* EILSEQ, or EINVAL: an unmapped byte, or a truncated sequence */
+		/* EILSEQ: an unmapped byte; EINVAL: the text ends inside a
+		 * sequence, which one U+FFFD replaces */
 		if (on_bad == BAD_FAIL || !inleft)
 			return 1;
+		if (errno == EINVAL && on_bad == BAD_REPLACE) {
+			if ((rc = fc_buf_append(tmp, "\xef\xbf\xbd", 3)))
+				return rc;
+			in += inleft;
+			inleft = 0;
+			continue;
+		}
 		if (on_bad == BAD_LATIN1) {
 			uint8_t b = (uint8_t)*in;
 			char u[2] = { (char)(0xc0 | b >> 6), (char)(0x80 | (b & 0x3f)) };

@@ -14,6 +14,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_config_check,
 	&cli_cmd_mappings_check,
 	&cli_cmd_cdc_read,
+	&cli_cmd_cdc_stream,
 	&cli_cmd_sample_init,
 	&cli_cmd_sample_load,
 	NULL,
