@@ -48,13 +48,15 @@ static bool field(const char *json, const char *key, char *out, size_t n)
 	return true;
 }
 
-int cdc_checkpoint_read(const char *path, struct cdc_pos *pos, struct fc_err *err)
+int cdc_checkpoint_read(const char *path, struct cdc_checkpoint *cp, struct fc_err *err)
 {
 	char buf[1024], num[32];
+	struct cdc_pos *pos = &cp->pos;
 	size_t n;
 	FILE *f = fopen(path, "r");
 
-	memset(pos, 0, sizeof *pos);
+	memset(cp, 0, sizeof *cp);
+	cp->sink_offset = -1;
 	if (!f)
 		return fc_errf(err, errno == ENOENT ? FC_ENOTFOUND : FC_EIO,
 		               "checkpoint '%s': cannot open: %s", path, strerror(errno));
@@ -67,17 +69,25 @@ int cdc_checkpoint_read(const char *path, struct cdc_pos *pos, struct fc_err *er
 		               "found: %.100s", path, buf);
 	pos->pos = strtoull(num, NULL, 10);
 	field(buf, "gtid", pos->gtid, sizeof pos->gtid);
+	if (field(buf, "ts", num, sizeof num))
+		cp->ts = (uint32_t)strtoul(num, NULL, 10);
+	if (field(buf, "sink_offset", num, sizeof num))
+		cp->sink_offset = strtoll(num, NULL, 10);
 	return 0;
 }
 
-int cdc_checkpoint_write(const char *path, const struct cdc_pos *pos, struct fc_err *err)
+int cdc_checkpoint_write(const char *path, const struct cdc_checkpoint *cp, struct fc_err *err)
 {
+	const struct cdc_pos *pos = &cp->pos;
 	char tmp[4096], text[512], dir[4096];
 	int fd, n;
 
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	n = snprintf(text, sizeof text, "{\"file\":\"%s\",\"pos\":%llu,\"gtid\":\"%s\"}\n", pos->file,
-	             (unsigned long long)pos->pos, pos->gtid);
+	n = snprintf(text, sizeof text, "{\"file\":\"%s\",\"pos\":%llu,\"gtid\":\"%s\",\"ts\":%u",
+	             pos->file, (unsigned long long)pos->pos, pos->gtid, cp->ts);
+	if (cp->sink_offset >= 0)
+		n += snprintf(text + n, sizeof text - (size_t)n, ",\"sink_offset\":%lld", cp->sink_offset);
+	n += snprintf(text + n, sizeof text - (size_t)n, "}\n");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return fc_errf(err, FC_EIO, "checkpoint '%s': %s", tmp, strerror(errno));

@@ -289,7 +289,8 @@ static int scalar(struct mj *m, uint8_t t, const uint8_t *p, size_t len, bool in
 			return fc_buf_printf(m->out, "%" PRIu64, v);
 		if (k < 8) {
 			uint64_t sign = (uint64_t)1 << (8 * k - 1);
-			return fc_buf_printf(m->out, "%" PRId64, (int64_t)(v ^ sign) - (int64_t)sign);
+			return fc_buf_printf(m->out, "%" PRId64,
+			                     (int64_t)(v ^ sign) - (int64_t)sign);
 		}
 		return fc_buf_printf(m->out, "%" PRId64,
 		                     v > INT64_MAX ? -(int64_t)~v - 1 : (int64_t)v);
@@ -308,8 +309,8 @@ static int scalar(struct mj *m, uint8_t t, const uint8_t *p, size_t len, bool in
 		if ((rc = varlen(m, p + 1, len - 1, &slen, &vl)))
 			return rc;
 		if (slen > len - 1 - vl)
-			return bad(m, p, "opaque value of %" PRIu64 " bytes runs past the end (%zu left)",
-			           slen, len - 1 - vl);
+			return bad(m, p, "opaque value of %" PRIu64
+			           " bytes runs past the end (%zu left)", slen, len - 1 - vl);
 		if ((rc = consume(m, p, 1 + vl + slen)))
 			return rc;
 		return opaque(m, p, p[0], p + 1 + vl, (size_t)slen);
@@ -339,8 +340,8 @@ static int container(struct mj *m, uint8_t t, const uint8_t *p, size_t len, int 
 		           obj ? "object" : "array", size, len);
 	hdr = 2 * osz + count * (kesz + vesz);
 	if (hdr > size)
-		return bad(m, p, "%" PRIu64 " entries do not fit in a %s of %" PRIu64 " bytes",
-		           count, obj ? "object" : "array", size);
+		return bad(m, p, "%" PRIu64 " entries do not fit in %s of %" PRIu64 " bytes",
+		           count, obj ? "an object" : "an array", size);
 	if ((rc = consume(m, p, hdr)) || (rc = fc_buf_putc(m->out, obj ? '{' : '[')))
 		return rc;
 

@@ -427,19 +427,19 @@ static int iconv_append(iconv_t cd, const uint8_t *s, size_t n, struct fc_buf *t
 	iconv(cd, NULL, NULL, NULL, NULL);
 	for (;;) {
 		size_t chunk = inleft < 65536 ? inleft : 65536;
+		bool flush = inleft == 0;      /* all read: end any shift state */
 		size_t r;
 
 		if ((rc = fc_buf_reserve(tmp, chunk * 4 + 16)))
 			return rc;
 		o = tmp->ptr + tmp->len;
 		oleft = tmp->cap - tmp->len - 1;
-		r = inleft ? iconv(cd, &in, &inleft, &o, &oleft)
-		           : iconv(cd, NULL, NULL, &o, &oleft);
+		r = flush ? iconv(cd, NULL, NULL, &o, &oleft) : iconv(cd, &in, &inleft, &o, &oleft);
 		tmp->len = (size_t)(o - tmp->ptr);
 		tmp->ptr[tmp->len] = '\0';
 		if (r != (size_t)-1) {
-			if (!inleft)
-				return 0;   /* also flushed any shift state */
+			if (flush)
+				return 0;
 			continue;
 		}
 		if (errno == E2BIG)
@@ -773,7 +773,8 @@ static int dec_float(struct dec *d, bool single)
 		memcpy(&v, &bits, sizeof v);
 	}
 	if (!isfinite(v))
-		return corrupt(d, "holds %s, which MySQL cannot store", isnan(v) ? "NaN" : "infinity");
+		return corrupt(d, "holds %s, which MySQL cannot store",
+		               isnan(v) ? "NaN" : "infinity");
 	d->used = k;
 	return put_float(d->out, v, single);
 }
@@ -1254,7 +1255,8 @@ static int dec_blob(struct dec *d)
 		return rc;
 	case CDC_T_GEOMETRY:
 		if (len < 4)
-			return corrupt(d, "value of %" PRIu64 " bytes has no room for its SRID", len);
+			return corrupt(d, "value of %" PRIu64 " bytes has no room for its SRID",
+			               len);
 		return cdc_json_base64(d->out, s + 4, (size_t)len - 4);
 	default:
 		return put_text(d, s, (size_t)len);

@@ -1,12 +1,17 @@
-/* cli/cmd_cdc.c - `ficus cdc ...`: change data capture from the binlog. */
+/* cli/cmd_cdc.c - `ficus cdc read|stream|replay|status`: change data
+ * capture from the legacy database's binlog. Output: docs/cdc.md. */
 #include "cli.h"
 
 #include "../cdc/checkpoint.h"
 #include "../cdc/decoder.h"
+#include "../cdc/events.h"
 #include "../cdc/file.h"
+#include "../cdc/jsonl.h"
 #include "../cdc/print.h"
 #include "../cdc/stream.h"
 #include "../lib/config.h"
+#include "../lib/db.h"
+#include "../lib/mapping.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -14,30 +19,190 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* What a command decodes into: every table (printer) or mapped events
+ * (mapper + JSON-lines sink). */
+struct output {
+	bool all;
+	struct fc_config cfg;
+	bool have_cfg;
+	struct map_set maps;
+	bool have_maps;
+	struct cdc_printer printer;
+	struct cdc_mapper mapper;
+	struct cdc_jsonl jsonl;
+	bool have_jsonl;
+	const char *checkpoint;     /* all-tables mode: written after each commit */
+	bool fsync_out;
+	struct cdc_handler inner;   /* the printer's or the mapper's */
+};
+
+static int out_commit(void *ctx, const struct cdc_pos *next, uint32_t ts, struct fc_err *err)
+{
+	struct output *o = ctx;
+	int rc = o->inner.commit ? o->inner.commit(o->inner.ctx, next, ts, err) : 0;
+	if (rc || !o->all)
+		return rc;   /* the JSON-lines sink writes its own checkpoint */
+	if (fflush(stdout) != 0 || (o->fsync_out && fsync(1) != 0))
+		return fc_errf(err, FC_EIO, "writing the output failed: %s", strerror(errno));
+	if (o->checkpoint) {
+		struct cdc_checkpoint cp = { *next, ts, -1 };
+		return cdc_checkpoint_write(o->checkpoint, &cp, err);
+	}
+	return 0;
+}
+
+static int out_row(void *ctx, const struct cdc_change *ch, struct fc_err *err)
+{
+	struct output *o = ctx;
+	return o->inner.row ? o->inner.row(o->inner.ctx, ch, err) : 0;
+}
+
+static int out_ddl(void *ctx, const char *db, const char *sql, size_t len, const struct cdc_pos *at,
+                   struct fc_err *err)
+{
+	struct output *o = ctx;
+	return o->inner.ddl ? o->inner.ddl(o->inner.ctx, db, sql, len, at, err) : 0;
+}
+
+static int out_rollback(void *ctx, struct fc_err *err)
+{
+	struct output *o = ctx;
+	return o->inner.rollback ? o->inner.rollback(o->inner.ctx, err) : 0;
+}
+
+static char stdout_buf[1 << 16];
+
+/* Loads the config when needed and sets up the output; h gets the
+ * decoder's handler. events_path: where mapped events go ("-": stdout);
+ * *resume and *have_resume come from the checkpoint when there is one. */
+static int output_open(struct output *o, const char *cmd, const char *cfg_path, bool all,
+                       bool need_cfg, const char *events_path, const char *checkpoint,
+                       struct cdc_pos *resume, bool *have_resume, struct cdc_handler *h,
+                       struct fc_err *err)
+{
+	struct stat st;
+	memset(o, 0, sizeof *o);
+	o->all = all;
+	*have_resume = false;
+	if (need_cfg || !all) {
+		if (fc_config_load(fc_config_default_path(cfg_path), &o->cfg, err))
+			return -1;
+		o->have_cfg = true;
+	}
+	if (all) {
+		setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
+		cdc_printer_init(&o->printer, stdout, &o->inner);
+		o->checkpoint = checkpoint;
+		o->fsync_out = fstat(1, &st) == 0 && S_ISREG(st.st_mode);
+		if (checkpoint) {
+			struct cdc_checkpoint cp;
+			int rc = cdc_checkpoint_read(checkpoint, &cp, err);
+			if (rc && rc != -FC_ENOTFOUND)
+				return -1;
+			if (rc == 0) {
+				*resume = cp.pos;
+				*have_resume = true;
+			}
+		}
+	} else {
+		const struct fc_conn *src;
+		struct cdc_sink sink;
+		if (map_set_load(&o->cfg, &o->maps, err))
+			return -1;
+		o->have_maps = true;
+		if (!o->cfg.cdc.present) {
+			fc_errf(err, FC_ECONFIG, "%s has no 'cdc' section (cdc: { source: CONN, sink: ... })",
+			        o->cfg.path);
+			return -1;
+		}
+		if (!events_path) {
+			if (o->cfg.cdc.sink.kind != FC_SINK_JSONL) {
+				fc_errf(err, FC_EUNSUPPORTED, "%s: cdc.sink kind %s is not built yet; use "
+				        "sink: { kind: jsonl, path: FILE } (or --output FILE)", o->cfg.path,
+				        o->cfg.cdc.sink.kind == FC_SINK_OUTBOX ? "outbox" : "nats");
+				return -1;
+			}
+			events_path = o->cfg.cdc.sink.path;
+		}
+		if (cdc_jsonl_open(&o->jsonl, events_path, checkpoint, resume, have_resume, err))
+			return -1;
+		o->have_jsonl = true;
+		cdc_jsonl_sink(&o->jsonl, &sink);
+		src = fc_config_conn(&o->cfg, o->cfg.cdc.source);
+		cdc_mapper_init(&o->mapper, &o->maps, src ? src->my.database : NULL, &sink, &o->inner);
+	}
+	(void)cmd;
+	memset(h, 0, sizeof *h);
+	h->ctx = o;
+	h->row = out_row;
+	h->ddl = out_ddl;
+	h->commit = out_commit;
+	h->rollback = out_rollback;
+	return 0;
+}
+
+static void output_close(struct output *o)
+{
+	fflush(stdout);
+	if (o->all)
+		cdc_printer_release(&o->printer);
+	else if (o->have_jsonl || o->have_maps)
+		cdc_mapper_release(&o->mapper);
+	if (o->have_jsonl)
+		cdc_jsonl_close(&o->jsonl);
+	if (o->have_maps)
+		map_set_release(&o->maps);
+	if (o->have_cfg)
+		fc_config_release(&o->cfg);
+}
+
+/* ------------------------------------------------------------ cdc read */
 
 static int cdc_read(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
 		{ "all-tables", no_argument, NULL, 'a' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "start-position", required_argument, NULL, 's' },
 		{ "stop-position", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *cfg_path = NULL, *out_path = "-";
 	long long start = 0, stop = -1;
-	bool all = false;
-	struct cdc_printer printer;
+	bool all = false, have_resume;
+	struct output out;
+	struct cdc_pos resume;
 	struct cdc_handler h;
 	struct cdc_decoder d;
 	struct fc_err err;
 	int c, rc = CLI_OK;
-	static char outbuf[1 << 16];
 
-	while ((c = cli_getopt(argc, argv, argv[0], "", opts)) != -1) {
+	while ((c = cli_getopt(argc, argv, argv[0], "c:o:", opts)) != -1) {
 		switch (c) {
-		case 'a':
-			all = true;
-			break;
+		case 'c': cfg_path = optarg; break;
+		case 'a': all = true; break;
+		case 'o': out_path = optarg; break;
 		case 's':
 			if ((start = cli_uint(argv[0], "--start-position", optarg, (1LL << 62))) < 0)
 				return CLI_ERROR;
@@ -52,11 +217,11 @@ static int cdc_read(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error(argv[0], "name at least one binlog FILE");
-	if (!all)
-		return cli_usage_error(argv[0], "give --all-tables (events per mapping are not "
-		                       "built yet)");
-	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	cdc_printer_init(&printer, stdout, &h);
+	if (output_open(&out, argv[0], cfg_path, all, false, out_path, NULL, &resume, &have_resume, &h,
+	                &err)) {
+		output_close(&out);
+		return cli_fail(argv[0], &err);
+	}
 	cdc_decoder_init(&d, &h);
 	for (int i = optind; i < argc && rc == CLI_OK; i++) {
 		struct cdc_file f;
@@ -70,11 +235,10 @@ static int cdc_read(int argc, char **argv)
 		cdc_decoder_set_file(&d, argv[i], 4);
 		while ((got = cdc_file_next(&f, &pos, &err)) == 1) {
 			const uint8_t *ev = (const uint8_t *)f.buf.ptr;
-			bool first = i == optind;
 			if (stop >= 0 && i == argc - 1 && pos >= (uint64_t)stop)
 				break;
 			/* before --start-position only the format matters */
-			if (first && pos < (uint64_t)start && ev[4] != CDC_EV_FORMAT_DESCRIPTION)
+			if (i == optind && pos < (uint64_t)start && ev[4] != CDC_EV_FORMAT_DESCRIPTION)
 				continue;
 			if (cdc_decoder_feed(&d, ev, f.buf.len, pos, &err)) {
 				got = -1;
@@ -83,8 +247,6 @@ static int cdc_read(int argc, char **argv)
 		}
 		if (got < 0) {
 			fflush(stdout);
-			if (!strstr(err.msg, argv[i]) && !strstr(err.msg, "binlog '"))
-				fc_err_prefix(&err, "binlog '%s'", argv[i]);
 			rc = cli_fail(argv[0], &err);
 		}
 		cdc_file_close(&f);
@@ -94,73 +256,102 @@ static int cdc_read(int argc, char **argv)
 		rc = CLI_ERROR;
 	}
 	cdc_decoder_release(&d);
-	cdc_printer_release(&printer);
+	output_close(&out);
 	return rc;
 }
 
 const struct cli_cmd cli_cmd_cdc_read = {
 	"cdc read",
-	"decode local binlog files (plain or gzip) into row changes as JSON lines",
-	"usage: ficus cdc read --all-tables [--start-position N] [--stop-position N] FILE...\n"
+	"decode local binlog files (plain or gzip) into events or row changes",
+	"usage: ficus cdc read [--config FILE] [--output FILE] FILE...\n"
+	"       ficus cdc read --all-tables FILE...\n"
+	"       (both take --start-position N and --stop-position N)\n"
 	"\n"
 	"Reads MySQL/MariaDB binlog files in the order given (gzip-compressed\n"
-	"files too), verifies event checksums, and decodes every row change with\n"
-	"ficus's own decoder. With --all-tables it prints one JSON line per\n"
-	"changed row of every table, with full before/after images, and one per\n"
-	"DDL statement (docs/cdc.md has the format):\n"
-	"  {\"db\":\"baemin\",\"table\":\"shop\",\"op\":\"update\",\"before\":{...},\n"
-	"   \"after\":{...},\"ts\":\"...Z\",\"gtid\":\"0-1-42\",\"file\":\"binlog.000002\",\"pos\":1784,\"row\":0}\n"
-	"Column names come from the TABLE_MAP's metadata (binlog_row_metadata=FULL);\n"
-	"without it columns are named @1, @2, ...\n"
+	"files too), verifies event checksums, and decodes them with ficus's own\n"
+	"decoder (docs/cdc.md has the formats).\n"
 	"\n"
-	"  --all-tables          every table, no mapping needed\n"
+	"Without --all-tables: the domain events of the config's mappings, one\n"
+	"JSON envelope per line ({\"id\",\"topic\",\"entity\",\"key\",\"op\",\"ts\",\n"
+	"\"source\"[,\"payload\"]}), to stdout or --output FILE.\n"
+	"With --all-tables: every row change of every table with full before and\n"
+	"after images, and every DDL statement, no mapping needed. Column names\n"
+	"come from the binlog (binlog_row_metadata=FULL); without them columns are\n"
+	"@1, @2, ...\n"
+	"\n"
+	"  --config FILE         config file (default: $FICUS_CONFIG, else ./ficus.yaml)\n"
+	"  --output FILE         where events go (default: stdout)\n"
 	"  --start-position N    skip events before offset N of the first file\n"
 	"  --stop-position N     stop at offset N of the last file\n"
 	"\n"
 	"A truncated or corrupt file stops with an error naming the file and the\n"
-	"offset of the bad event (rows decoded before it are printed).\n"
-	"exit status: 0 ok, 2 usage error, unreadable or corrupt binlog\n",
+	"offset of the bad event (what was decoded before it is written).\n"
+	"exit status: 0 ok, 2 usage error, bad config, unreadable or corrupt binlog\n",
 	cdc_read,
 };
 
-static volatile sig_atomic_t stop_flag;
+/* ---------------------------------------------------------- cdc stream */
 
-static void on_signal(int sig)
+static int parse_start(const char *cmd, const char *text, struct cdc_pos *pos, bool *is_time,
+                       uint32_t *t)
 {
-	(void)sig;
-	stop_flag = 1;
+	struct tm tm;
+	const char *end;
+	memset(pos, 0, sizeof *pos);
+	*is_time = false;
+	if (cdc_pos_parse(text, pos))
+		return 0;
+	if (strspn(text, "0123456789-,") == strlen(text) && strchr(text, '-')) {
+		snprintf(pos->gtid, sizeof pos->gtid, "%s", text);
+		return 0;
+	}
+	memset(&tm, 0, sizeof tm);
+	end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		end = strptime(text, "%Y-%m-%d %H:%M:%S", &tm);
+	if (end && (*end == '\0' || strcmp(end, "Z") == 0)) {
+		*is_time = true;
+		*t = (uint32_t)timegm(&tm);
+		return 0;
+	}
+	return cli_usage_error(cmd, "'%s' is not a position: use FILE:POS (binlog.000042:4), a "
+	                       "MariaDB GTID (0-1-42) or a UTC time (2026-11-25T10:00:00Z)", text);
 }
 
-/* After each transaction: the output reaches the file (or the pipe), then
- * the checkpoint moves past it. */
-struct stream_ctx {
-	struct cdc_handler inner;
-	const char *checkpoint;
-	bool fsync_out;
-};
-
-static int stream_commit(void *ctx, const struct cdc_pos *next, uint32_t ts, struct fc_err *err)
+/* The oldest binlog the server still has, for replays from a time. */
+static int first_binlog(const struct fc_conn *conn, struct cdc_pos *pos, struct fc_err *err)
 {
-	struct stream_ctx *s = ctx;
-	int rc = s->inner.commit ? s->inner.commit(s->inner.ctx, next, ts, err) : 0;
-	if (rc)
-		return rc;
-	if (fflush(stdout) != 0 || (s->fsync_out && fsync(1) != 0))
-		return fc_errf(err, FC_EIO, "writing the output failed: %s", strerror(errno));
-	return s->checkpoint ? cdc_checkpoint_write(s->checkpoint, next, err) : 0;
+	MYSQL *my = fc_mysql_open(conn, err);
+	MYSQL_RES *r;
+	MYSQL_ROW row;
+	if (!my)
+		return -1;
+	if (mysql_query(my, "SHOW BINARY LOGS") || !(r = mysql_store_result(my)) ||
+	    !(row = mysql_fetch_row(r))) {
+		fc_errf(err, FC_ESQL, "connection '%s': SHOW BINARY LOGS: %s", conn->name, mysql_error(my));
+		mysql_close(my);
+		return -1;
+	}
+	memset(pos, 0, sizeof *pos);
+	snprintf(pos->file, sizeof pos->file, "%s", row[0]);
+	pos->pos = 4;
+	mysql_free_result(r);
+	mysql_close(my);
+	return 0;
 }
 
-static int stream_row(void *ctx, const struct cdc_change *ch, struct fc_err *err)
+static int run_stream(const char *cmd, struct output *out, struct cdc_stream_opts *o,
+                      struct cdc_handler *h)
 {
-	struct stream_ctx *s = ctx;
-	return s->inner.row(s->inner.ctx, ch, err);
-}
-
-static int stream_ddl(void *ctx, const char *db, const char *sql, size_t len,
-                      const struct cdc_pos *at, struct fc_err *err)
-{
-	struct stream_ctx *s = ctx;
-	return s->inner.ddl(s->inner.ctx, db, sql, len, at, err);
+	struct cdc_decoder d;
+	struct fc_err err;
+	int rc;
+	catch_signals();
+	cdc_decoder_init(&d, h);
+	rc = cdc_stream_run(o, &d, &stop_flag, &err);
+	cdc_decoder_release(&d);
+	output_close(out);
+	return rc ? cli_fail(cmd, &err) : CLI_OK;
 }
 
 static int cdc_stream(int argc, char **argv)
@@ -171,33 +362,30 @@ static int cdc_stream(int argc, char **argv)
 		{ "start", required_argument, NULL, 's' },
 		{ "gtid", required_argument, NULL, 'g' },
 		{ "checkpoint", required_argument, NULL, 'k' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "until-end", no_argument, NULL, 'u' },
 		{ "server-id", required_argument, NULL, 'i' },
 		{ "retries", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = NULL, *start = NULL, *gtid = NULL, *checkpoint = NULL;
+	const char *cfg_path = NULL, *start = NULL, *gtid = NULL, *checkpoint = NULL, *out_path = NULL;
 	long long server_id = -1, retries = -1;
-	bool all = false, until_end = false;
-	struct fc_config cfg;
+	bool all = false, until_end = false, have_resume;
+	struct output out;
 	struct cdc_stream_opts o;
-	struct cdc_printer printer;
-	struct stream_ctx sctx;
+	struct cdc_pos resume;
 	struct cdc_handler h;
-	struct cdc_decoder d;
 	struct fc_err err;
-	struct sigaction sa;
-	struct stat st;
-	static char outbuf[1 << 16];
-	int c, rc;
+	int c;
 
-	while ((c = cli_getopt(argc, argv, argv[0], "c:", opts)) != -1) {
+	while ((c = cli_getopt(argc, argv, argv[0], "c:o:", opts)) != -1) {
 		switch (c) {
-		case 'c': path = optarg; break;
+		case 'c': cfg_path = optarg; break;
 		case 'a': all = true; break;
 		case 's': start = optarg; break;
 		case 'g': gtid = optarg; break;
 		case 'k': checkpoint = optarg; break;
+		case 'o': out_path = optarg; break;
 		case 'u': until_end = true; break;
 		case 'i':
 			if ((server_id = cli_uint(argv[0], "--server-id", optarg, 4294967295LL)) < 1)
@@ -214,91 +402,264 @@ static int cdc_stream(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-	if (!all)
-		return cli_usage_error(argv[0], "give --all-tables (events per mapping are not "
-		                       "built yet)");
 	if (start && gtid)
 		return cli_usage_error(argv[0], "give --start or --gtid, not both");
+	if (all && out_path)
+		return cli_usage_error(argv[0], "--all-tables writes to stdout; --output is for events");
 	memset(&o, 0, sizeof o);
 	if (start && !cdc_pos_parse(start, &o.start))
 		return cli_usage_error(argv[0], "--start wants FILE:POS (e.g. binlog.000042:4), not '%s'",
 		                       start);
 	if (gtid)
 		snprintf(o.start.gtid, sizeof o.start.gtid, "%s", gtid);
-	if (fc_config_load(fc_config_default_path(path), &cfg, &err))
-		return cli_fail(argv[0], &err);
-	if (!cfg.cdc.present) {
-		fc_errf(&err, FC_ECONFIG, "%s has no 'cdc' section (cdc: { source: CONN, sink: ... })",
-		        cfg.path);
-		fc_config_release(&cfg);
+	/* mapped events into a file keep a checkpoint beside it by default */
+	if (output_open(&out, argv[0], cfg_path, all, true, out_path, checkpoint, &resume, &have_resume,
+	                &h, &err)) {
+		output_close(&out);
 		return cli_fail(argv[0], &err);
 	}
-	o.conn = fc_config_conn(&cfg, cfg.cdc.source);
-	o.server_id = server_id > 0 ? (unsigned)server_id : cfg.cdc.server_id;
+	if (!out.cfg.cdc.present) {
+		fc_errf(&err, FC_ECONFIG, "%s has no 'cdc' section (cdc: { source: CONN, sink: ... })",
+		        out.cfg.path);
+		output_close(&out);
+		return cli_fail(argv[0], &err);
+	}
+	o.conn = fc_config_conn(&out.cfg, out.cfg.cdc.source);
+	o.server_id = server_id > 0 ? (unsigned)server_id : out.cfg.cdc.server_id;
 	o.until_end = until_end;
 	o.retries = (int)retries;
-	if (!start && !gtid && checkpoint) {
-		rc = cdc_checkpoint_read(checkpoint, &o.start, &err);
-		if (rc && rc != -FC_ENOTFOUND) {
-			fc_config_release(&cfg);
-			return cli_fail(argv[0], &err);
-		}
-	}
+	if (!start && !gtid && have_resume)
+		o.start = resume;
 	if (!o.start.file[0] && !o.start.gtid[0]) {
 		if (cdc_stream_current(o.conn, &o.start, &err)) {
-			fc_config_release(&cfg);
+			output_close(&out);
 			return cli_fail(argv[0], &err);
 		}
 		o.start.gtid[0] = '\0';
 		fprintf(stderr, "ficus cdc: starting at the current position %s:%llu\n", o.start.file,
 		        (unsigned long long)o.start.pos);
 	}
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	cdc_printer_init(&printer, stdout, &sctx.inner);
-	sctx.checkpoint = checkpoint;
-	sctx.fsync_out = fstat(1, &st) == 0 && S_ISREG(st.st_mode);
-	memset(&h, 0, sizeof h);
-	h.ctx = &sctx;
-	h.row = stream_row;
-	h.ddl = stream_ddl;
-	h.commit = stream_commit;
-	cdc_decoder_init(&d, &h);
-	rc = cdc_stream_run(&o, &d, &stop_flag, &err);
-	fflush(stdout);
-	cdc_decoder_release(&d);
-	cdc_printer_release(&printer);
-	fc_config_release(&cfg);
-	return rc ? cli_fail(argv[0], &err) : CLI_OK;
+	return run_stream(argv[0], &out, &o, &h);
 }
 
 const struct cli_cmd cli_cmd_cdc_stream = {
 	"cdc stream",
-	"follow the legacy database's binlog as a replica; row changes as JSON lines",
-	"usage: ficus cdc stream --all-tables [--config FILE] [--start FILE:POS | --gtid GTID]\n"
-	"                        [--checkpoint FILE] [--until-end] [--server-id N] [--retries N]\n"
+	"follow the legacy database's binlog as a replica: events per mapping, or row changes",
+	"usage: ficus cdc stream [--config FILE] [--output FILE] [--checkpoint FILE]\n"
+	"                        [--start FILE:POS | --gtid GTID] [--until-end]\n"
+	"                        [--server-id N] [--retries N] [--all-tables]\n"
 	"\n"
 	"Connects to the config's cdc.source as a replica (its own server id,\n"
-	"cdc.server_id unless --server-id) and decodes the binlog as it is written,\n"
-	"following rotations, with heartbeats every 5 s. Output as for\n"
-	"'ficus cdc read --all-tables'.\n"
+	"cdc.server_id unless --server-id), decodes the binlog as it is written,\n"
+	"following rotations, with heartbeats every 5 s, and writes what\n"
+	"'ficus cdc read' writes: the mappings' events (to cdc.sink, a jsonl sink,\n"
+	"or --output FILE; '-' is stdout), or with --all-tables every row change.\n"
 	"\n"
 	"Where it starts: --start FILE:POS, or --gtid (a MariaDB GTID position such\n"
 	"as 0-1-42), or the --checkpoint file when it exists, else the server's\n"
-	"current position. After each transaction the output is flushed (and\n"
-	"fsynced when it is a file), then the checkpoint is written: a restart with\n"
-	"the same --checkpoint resumes right after the last transaction delivered.\n"
-	"A lost connection or a server restart is retried with backoff (1 s to\n"
-	"30 s; --retries caps the attempts in a row) and resumes without losing or\n"
-	"repeating rows.\n"
+	"current position. After each transaction the events are written and\n"
+	"fsynced, then the checkpoint moves past it; a restart with the same\n"
+	"--checkpoint resumes right after the last transaction delivered (an\n"
+	"events file is first cut back to the size the checkpoint recorded, so a\n"
+	"crash mid-transaction leaves no duplicates). A lost connection or a\n"
+	"server restart is retried with backoff (1 s to 30 s; --retries caps the\n"
+	"attempts in a row) and resumes without losing or repeating events.\n"
 	"\n"
 	"  --config FILE      config file (default: $FICUS_CONFIG, else ./ficus.yaml)\n"
-	"  --all-tables       every table, no mapping needed\n"
 	"  --until-end        stop at the end of the binlog instead of waiting\n"
 	"SIGINT or SIGTERM stop it cleanly.\n"
 	"exit status: 0 stopped, 2 usage error or failure\n",
 	cdc_stream,
+};
+
+/* ---------------------------------------------------------- cdc replay */
+
+static int cdc_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "entity", required_argument, NULL, 'e' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cfg_path = NULL, *from = NULL, *to = NULL, *entity = NULL, *key = NULL;
+	const char *out_path = "-";
+	bool have_resume, from_time = false, to_time = false;
+	uint32_t from_t = 0, to_t = 0;
+	struct cdc_pos to_pos;
+	struct output out;
+	struct cdc_stream_opts o;
+	struct cdc_pos resume;
+	struct cdc_handler h;
+	struct fc_err err;
+	int c;
+
+	memset(&o, 0, sizeof o);
+	while ((c = cli_getopt(argc, argv, argv[0], "c:o:", opts)) != -1) {
+		switch (c) {
+		case 'c': cfg_path = optarg; break;
+		case 'f': from = optarg; break;
+		case 't': to = optarg; break;
+		case 'e': entity = optarg; break;
+		case 'k': key = optarg; break;
+		case 'o': out_path = optarg; break;
+		default: return CLI_ERROR;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	if (!from)
+		return cli_usage_error(argv[0], "give --from FILE:POS, GTID or TIME");
+	if (parse_start(argv[0], from, &o.start, &from_time, &from_t))
+		return CLI_ERROR;
+	if (to) {
+		if (parse_start(argv[0], to, &to_pos, &to_time, &to_t))
+			return CLI_ERROR;
+		if (!to_time)
+			return cli_usage_error(argv[0], "--to takes a UTC time (2026-11-25T10:00:00Z)");
+	}
+	if (output_open(&out, argv[0], cfg_path, false, true, out_path, NULL, &resume, &have_resume, &h,
+	                &err)) {
+		output_close(&out);
+		return cli_fail(argv[0], &err);
+	}
+	if (entity && !map_set_entity(&out.maps, entity)) {
+		output_close(&out);
+		return cli_usage_error(argv[0], "no entity '%s' in the mappings", entity);
+	}
+	out.mapper.only_entity = entity;
+	out.mapper.only_key = key;
+	out.mapper.from_ts = from_time ? from_t : 0;
+	out.mapper.to_ts = to_time ? to_t : 0;
+	o.conn = fc_config_conn(&out.cfg, out.cfg.cdc.source);
+	o.server_id = out.cfg.cdc.server_id + 1;   /* not the live stream's id */
+	o.until_end = true;
+	o.retries = 3;
+	o.quiet = true;
+	if (from_time && first_binlog(o.conn, &o.start, &err)) {
+		output_close(&out);
+		return cli_fail(argv[0], &err);
+	}
+	return run_stream(argv[0], &out, &o, &h);
+}
+
+const struct cli_cmd cli_cmd_cdc_replay = {
+	"cdc replay",
+	"re-issue the mappings' events from a past position, optionally for one entity or key",
+	"usage: ficus cdc replay --from FILE:POS|GTID|TIME [--to TIME] [--entity E]\n"
+	"                        [--key JSON] [--output FILE] [--config FILE]\n"
+	"\n"
+	"Reads the binlog again from --from (binlog.000042:4, a MariaDB GTID such as\n"
+	"0-1-42, or a UTC time such as 2026-11-25T10:00:00Z: then from the oldest\n"
+	"binlog the server keeps, taking changes made at or after it) to the end\n"
+	"(or changes made up to --to), and writes the mappings' events again, with\n"
+	"the same ids as the first time. --entity keeps one entity's events, --key\n"
+	"one key, written as in the events: '{\"shop_id\":42}'.\n"
+	"Replay uses server id cdc.server_id + 1, beside a running stream.\n"
+	"exit status: 0 ok, 2 usage error or failure\n",
+	cdc_replay,
+};
+
+/* ---------------------------------------------------------- cdc status */
+
+static int cdc_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "checkpoint", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cfg_path = NULL, *checkpoint = NULL;
+	struct fc_config cfg;
+	struct cdc_checkpoint cp;
+	struct cdc_pos now;
+	struct fc_err err;
+	const struct fc_conn *conn;
+	unsigned long long behind = 0;
+	bool counting = false, have_cp = false;
+	MYSQL *my;
+	MYSQL_RES *r;
+	MYSQL_ROW row;
+	int c, rc;
+
+	while ((c = cli_getopt(argc, argv, argv[0], "c:", opts)) != -1) {
+		switch (c) {
+		case 'c': cfg_path = optarg; break;
+		case 'k': checkpoint = optarg; break;
+		default: return CLI_ERROR;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	if (fc_config_load(fc_config_default_path(cfg_path), &cfg, &err))
+		return cli_fail(argv[0], &err);
+	if (!cfg.cdc.present) {
+		fc_errf(&err, FC_ECONFIG, "%s has no 'cdc' section", cfg.path);
+		fc_config_release(&cfg);
+		return cli_fail(argv[0], &err);
+	}
+	if (checkpoint) {
+		rc = cdc_checkpoint_read(checkpoint, &cp, &err);
+		if (rc && rc != -FC_ENOTFOUND) {
+			fc_config_release(&cfg);
+			return cli_fail(argv[0], &err);
+		}
+		have_cp = rc == 0;
+	}
+	conn = fc_config_conn(&cfg, cfg.cdc.source);
+	if (cdc_stream_current(conn, &now, &err)) {
+		printf("source      %s: DOWN (%s)\n", conn->name, err.msg);
+		fc_config_release(&cfg);
+		return CLI_PROBLEMS;
+	}
+	printf("source      %s (%s)\n", conn->name, conn->shown);
+	printf("server at   %s:%llu gtid %s\n", now.file, (unsigned long long)now.pos,
+	       now.gtid[0] ? now.gtid : "-");
+	if (!have_cp) {
+		printf("checkpoint  %s\n", checkpoint ? "none yet (the stream has not committed)" :
+		                                        "not given (--checkpoint FILE)");
+		fc_config_release(&cfg);
+		return CLI_OK;
+	}
+	printf("checkpoint  %s:%llu gtid %s\n", cp.pos.file, (unsigned long long)cp.pos.pos,
+	       cp.pos.gtid[0] ? cp.pos.gtid : "-");
+	/* bytes behind: the rest of the checkpoint's file and every later file */
+	my = fc_mysql_open(conn, &err);
+	if (my && mysql_query(my, "SHOW BINARY LOGS") == 0 && (r = mysql_store_result(my))) {
+		while ((row = mysql_fetch_row(r))) {
+			unsigned long long size = strtoull(row[1], NULL, 10);
+			if (strcmp(row[0], cp.pos.file) == 0) {
+				counting = true;
+				behind += size > cp.pos.pos ? size - cp.pos.pos : 0;
+			} else if (counting) {
+				behind += size;
+			}
+		}
+		mysql_free_result(r);
+	}
+	if (my)
+		mysql_close(my);
+	printf("lag         %llu bytes", behind);
+	if (behind && cp.ts)
+		printf(", %lld s since the last transaction delivered", (long long)time(NULL) - cp.ts);
+	else if (!behind)
+		printf(", 0 s (caught up)");
+	printf("\n");
+	fc_config_release(&cfg);
+	return CLI_OK;
+}
+
+const struct cli_cmd cli_cmd_cdc_status = {
+	"cdc status",
+	"where cdc stands: the server's binlog position, the checkpoint, lag",
+	"usage: ficus cdc status --checkpoint FILE [--config FILE]\n"
+	"\n"
+	"Shows the legacy server's current binlog position and GTID, the position\n"
+	"in the checkpoint (after the last transaction the sink took), and the lag:\n"
+	"bytes of binlog not yet read and seconds since that transaction.\n"
+	"exit status: 0 ok, 1 the source is down, 2 usage error or failure\n",
+	cdc_status,
 };

@@ -38,7 +38,10 @@ struct map_value {
 	const char *to;
 };
 
-enum map_payload { MAP_PAYLOAD_ZERO, MAP_PAYLOAD_FULL };
+/* What an event carries besides entity and key: nothing (zero, the
+ * default: consumers fetch the current state), the key again, the listed
+ * target columns, or every mapped column (values as in the legacy row). */
+enum map_payload { MAP_PAYLOAD_ZERO, MAP_PAYLOAD_FULL, MAP_PAYLOAD_KEY, MAP_PAYLOAD_COLUMNS };
 
 struct map_column {
 	const char *target;       /* target column */
@@ -72,6 +75,8 @@ struct map_entity {
 	size_t ncolumns;
 	const char *topic;        /* default "<entity>.changed" */
 	enum map_payload payload;
+	const char **payload_cols;/* MAP_PAYLOAD_COLUMNS: target columns */
+	size_t npayload_cols;
 };
 
 struct map_file {

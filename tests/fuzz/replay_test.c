@@ -49,3 +49,39 @@ static void replay(const char *name, int (*target)(const uint8_t *, size_t))
 TEST(yaml_corpus) { replay("yaml", fuzz_yaml); }
 TEST(config_corpus) { replay("config", fuzz_config); }
 TEST(mapping_corpus) { replay("mapping", fuzz_mapping); }
+TEST(binlog_corpus) { replay("binlog", fuzz_binlog); }
+
+/* The public MySQL binlogs beside the project (read in place, never
+ * copied: ../shared/corpora/README.md) go through the target too. */
+TEST(binlog_shared_corpora)
+{
+	static const char *const files[] = {
+		"mysql-binlog-connector-java/binlogs/mysql-bin.checksum-crc32",
+		"mysql-binlog-connector-java/binlogs/mysql-bin.checksum-none",
+		"go-mysql/binlogs/tcb-eval002c-bin.003320",
+		NULL,
+	};
+	const char *root = getenv("FICUS_ROOT");
+	for (int i = 0; files[i]; i++) {
+		char path[1024];
+		unsigned char *buf;
+		long n;
+		FILE *f;
+		snprintf(path, sizeof path, "%s/../shared/corpora/binlog/%s", root ? root : ".", files[i]);
+		f = fopen(path, "rb");
+		if (!f)
+			t_fail(__FILE__, __LINE__, "cannot open %s", path);
+		fseek(f, 0, SEEK_END);
+		n = ftell(f);
+		fseek(f, 0, SEEK_SET);
+		buf = malloc((size_t)n);
+		if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+			t_fail(__FILE__, __LINE__, "cannot read %s", path);
+		fclose(f);
+		fuzz_binlog(buf, (size_t)n);
+		/* and every prefix cut at an odd place */
+		for (long cut = 7; cut < n; cut += 997)
+			fuzz_binlog(buf, (size_t)cut);
+		free(buf);
+	}
+}

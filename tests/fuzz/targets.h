@@ -8,5 +8,6 @@
 int fuzz_yaml(const uint8_t *data, size_t size);
 int fuzz_config(const uint8_t *data, size_t size);
 int fuzz_mapping(const uint8_t *data, size_t size);
+int fuzz_binlog(const uint8_t *data, size_t size);
 
 #endif
