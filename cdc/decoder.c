@@ -125,6 +125,16 @@ static void mark_delivered(struct cdc_decoder *d, uint64_t pos, uint32_t row)
 	d->delivered.row = row;
 }
 
+/* Case-insensitive search for needle in n bytes of hay (no NUL needed). */
+static bool memmem_ci(const char *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n; i++)
+		if (strncasecmp(hay + i, needle, k) == 0)
+			return true;
+	return false;
+}
+
 static int commit(struct cdc_decoder *d, uint32_t ts, struct fc_err *err)
 {
 	d->in_tx = false;
@@ -147,7 +157,7 @@ static int on_query(struct cdc_decoder *d, const struct cdc_event *ev, uint64_t 
 	if (starts_word(q.sql, q.sql_len, "COMMIT") || starts_word(q.sql, q.sql_len, "XA COMMIT") ||
 	    starts_word(q.sql, q.sql_len, "XA END") || starts_word(q.sql, q.sql_len, "XA PREPARE"))
 		return starts_word(q.sql, q.sql_len, "COMMIT") ? commit(d, ev->timestamp, err) : 0;
-	if (starts_word(q.sql, q.sql_len, "ROLLBACK") && !strcasestr(q.sql, " TO ")) {
+	if (starts_word(q.sql, q.sql_len, "ROLLBACK") && !memmem_ci(q.sql, q.sql_len, " TO ")) {
 		d->in_tx = false;
 		return d->h.rollback ? d->h.rollback(d->h.ctx, err) : 0;
 	}

@@ -123,7 +123,8 @@ static int image_reset(struct cdc_image *im, size_t ncols)
 		im->cap = ncols;
 	}
 	im->ncols = ncols;
-	memset(im->cell, CDC_CELL_ABSENT, ncols);
+	if (ncols)
+		memset(im->cell, CDC_CELL_ABSENT, ncols);
 	fc_buf_reset(&im->text);
 	return 0;
 }
