@@ -18,6 +18,8 @@
  * Where both servers define an id they agree on its charset. */
 #include "value.h"
 
+#include <string.h>
+
 struct coll_range {
 	uint16_t first;
 	uint16_t last;
@@ -126,4 +128,15 @@ const char *cdc_collation_charset(uint16_t collation)
 			return ranges[mid].charset;
 	}
 	return NULL;
+}
+
+uint16_t cdc_charset_collation(const char *charset)
+{
+	if (!charset)
+		return 0;
+	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
+		if (strcmp(ranges[i].charset, charset) == 0)
+			return ranges[i].first;
+	/* "utf8" is utf8mb3 in MySQL 5.x and MariaDB < 10.6 */
+	return strcmp(charset, "utf8") == 0 ? cdc_charset_collation("utf8mb3") : 0;
 }

@@ -60,6 +60,10 @@ static int add_table(struct cdc_decoder *d, const struct cdc_event *ev, struct f
 	int rc = cdc_tablemap_parse(&d->fmt, ev, &t, err);
 	if (rc)
 		return rc;
+	if (d->h.table && (rc = d->h.table(d->h.ctx, &t, err))) {
+		cdc_table_release(&t);
+		return rc;
+	}
 	for (size_t i = 0; i < d->ntables; i++)
 		if (d->tables[i].id == t.id) {
 			cdc_table_release(&d->tables[i]);

@@ -46,6 +46,8 @@ struct cdc_change {
 
 struct cdc_handler {
 	void *ctx;
+	/* a TABLE_MAP was read; may add what the event lacks (names) */
+	int (*table)(void *ctx, struct cdc_table *t, struct fc_err *err);
 	int (*row)(void *ctx, const struct cdc_change *ch, struct fc_err *err);
 	int (*commit)(void *ctx, const struct cdc_pos *next, uint32_t timestamp, struct fc_err *err);
 	int (*rollback)(void *ctx, struct fc_err *err);

@@ -90,6 +90,10 @@ struct cdc_column {
  * ...), or NULL when unknown. */
 const char *cdc_collation_charset(uint16_t collation);
 
+/* A collation id of a charset (any one: the decoder needs the charset
+ * only), 0 when unknown. */
+uint16_t cdc_charset_collation(const char *charset);
+
 /* Decodes the value of column c stored at p (at most n bytes available),
  * appends its JSON text to out and sets *used to the bytes it occupied.
  * Returns 0, or -FC_ECORRUPT (err names the column and what is wrong) when

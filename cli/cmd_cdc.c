@@ -7,6 +7,7 @@
 #include "../cdc/events.h"
 #include "../cdc/file.h"
 #include "../cdc/jsonl.h"
+#include "../cdc/names.h"
 #include "../cdc/print.h"
 #include "../cdc/stream.h"
 #include "../lib/config.h"
@@ -51,7 +52,10 @@ struct output {
 	struct cdc_mapper mapper;
 	struct cdc_jsonl jsonl;
 	bool have_jsonl;
-	const char *checkpoint;     /* all-tables mode: written after each commit */
+	const char *checkpoint;     /* written after each commit (mapped mode: by the sink) */
+	char schema_path[4096];     /* the schema history beside the checkpoint */
+	struct cdc_names names;     /* column names when the binlog has none */
+	bool have_names;
 	bool fsync_out;
 	struct cdc_handler inner;   /* the printer's or the mapper's */
 };
@@ -60,15 +64,26 @@ static int out_commit(void *ctx, const struct cdc_pos *next, uint32_t ts, struct
 {
 	struct output *o = ctx;
 	int rc = o->inner.commit ? o->inner.commit(o->inner.ctx, next, ts, err) : 0;
-	if (rc || !o->all)
-		return rc;   /* the JSON-lines sink writes its own checkpoint */
-	if (fflush(stdout) != 0 || (o->fsync_out && fsync(1) != 0))
-		return fc_errf(err, FC_EIO, "writing the output failed: %s", strerror(errno));
-	if (o->checkpoint) {
-		struct cdc_checkpoint cp = { *next, ts, -1 };
-		return cdc_checkpoint_write(o->checkpoint, &cp, err);
+	if (rc)
+		return rc;
+	if (o->all) {   /* (the JSON-lines sink writes its own checkpoint) */
+		if (fflush(stdout) != 0 || (o->fsync_out && fsync(1) != 0))
+			return fc_errf(err, FC_EIO, "writing the output failed: %s", strerror(errno));
+		if (o->checkpoint) {
+			struct cdc_checkpoint cp = { *next, ts, -1 };
+			if ((rc = cdc_checkpoint_write(o->checkpoint, &cp, err)))
+				return rc;
+		}
 	}
+	if (o->checkpoint && o->have_names)
+		return cdc_names_save(&o->names, o->schema_path, err);
 	return 0;
+}
+
+static int out_table(void *ctx, struct cdc_table *t, struct fc_err *err)
+{
+	struct output *o = ctx;
+	return o->have_names ? cdc_names_apply(&o->names, t, err) : 0;
 }
 
 static int out_row(void *ctx, const struct cdc_change *ch, struct fc_err *err)
@@ -81,6 +96,8 @@ static int out_ddl(void *ctx, const char *db, const char *sql, size_t len, const
                    struct fc_err *err)
 {
 	struct output *o = ctx;
+	if (o->have_names)
+		cdc_names_invalidate(&o->names);
 	return o->inner.ddl ? o->inner.ddl(o->inner.ctx, db, sql, len, at, err) : 0;
 }
 
@@ -152,8 +169,19 @@ static int output_open(struct output *o, const char *cmd, const char *cfg_path, 
 		cdc_mapper_init(&o->mapper, &o->maps, src ? src->my.database : NULL, &sink, &o->inner);
 	}
 	(void)cmd;
+	o->checkpoint = checkpoint;
+	if (o->have_cfg && o->cfg.cdc.present) {
+		cdc_names_init(&o->names, fc_config_conn(&o->cfg, o->cfg.cdc.source), stderr);
+		o->have_names = true;
+		if (checkpoint) {
+			snprintf(o->schema_path, sizeof o->schema_path, "%s.schema", checkpoint);
+			if (*have_resume && cdc_names_load(&o->names, o->schema_path, err))
+				return -1;
+		}
+	}
 	memset(h, 0, sizeof *h);
 	h->ctx = o;
+	h->table = out_table;
 	h->row = out_row;
 	h->ddl = out_ddl;
 	h->commit = out_commit;
@@ -172,6 +200,8 @@ static void output_close(struct output *o)
 		cdc_jsonl_close(&o->jsonl);
 	if (o->have_maps)
 		map_set_release(&o->maps);
+	if (o->have_names)
+		cdc_names_release(&o->names);
 	if (o->have_cfg)
 		fc_config_release(&o->cfg);
 }
@@ -217,8 +247,8 @@ static int cdc_read(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error(argv[0], "name at least one binlog FILE");
-	if (output_open(&out, argv[0], cfg_path, all, false, out_path, NULL, &resume, &have_resume, &h,
-	                &err)) {
+	if (output_open(&out, argv[0], cfg_path, all, cfg_path != NULL, out_path, NULL, &resume,
+	                &have_resume, &h, &err)) {
 		output_close(&out);
 		return cli_fail(argv[0], &err);
 	}
@@ -264,7 +294,7 @@ const struct cli_cmd cli_cmd_cdc_read = {
 	"cdc read",
 	"decode local binlog files (plain or gzip) into events or row changes",
 	"usage: ficus cdc read [--config FILE] [--output FILE] FILE...\n"
-	"       ficus cdc read --all-tables FILE...\n"
+	"       ficus cdc read --all-tables [--config FILE] FILE...\n"
 	"       (both take --start-position N and --stop-position N)\n"
 	"\n"
 	"Reads MySQL/MariaDB binlog files in the order given (gzip-compressed\n"
@@ -276,8 +306,10 @@ const struct cli_cmd cli_cmd_cdc_read = {
 	"\"source\"[,\"payload\"]}), to stdout or --output FILE.\n"
 	"With --all-tables: every row change of every table with full before and\n"
 	"after images, and every DDL statement, no mapping needed. Column names\n"
-	"come from the binlog (binlog_row_metadata=FULL); without them columns are\n"
-	"@1, @2, ...\n"
+	"come from the binlog (binlog_row_metadata=FULL); without them, and with a\n"
+	"--config whose cdc.source can be reached, from information_schema when the\n"
+	"types agree (else @1, @2, ...). With a --config, MariaDB JSON columns are\n"
+	"embedded as JSON rather than strings.\n"
 	"\n"
 	"  --config FILE         config file (default: $FICUS_CONFIG, else ./ficus.yaml)\n"
 	"  --output FILE         where events go (default: stdout)\n"
