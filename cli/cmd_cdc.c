@@ -476,7 +476,7 @@ static int cdc_stream(int argc, char **argv)
 
 const struct cli_cmd cli_cmd_cdc_stream = {
 	"cdc stream",
-	"follow the legacy database's binlog as a replica: events per mapping, or row changes",
+	"follow the legacy database's binlog as a replica",
 	"usage: ficus cdc stream [--config FILE] [--output FILE] [--checkpoint FILE]\n"
 	"                        [--start FILE:POS | --gtid GTID] [--until-end]\n"
 	"                        [--server-id N] [--retries N] [--all-tables]\n"
@@ -580,7 +580,7 @@ static int cdc_replay(int argc, char **argv)
 
 const struct cli_cmd cli_cmd_cdc_replay = {
 	"cdc replay",
-	"re-issue the mappings' events from a past position, optionally for one entity or key",
+	"re-issue the mappings' events from a past position",
 	"usage: ficus cdc replay --from FILE:POS|GTID|TIME [--to TIME] [--entity E]\n"
 	"                        [--key JSON] [--output FILE] [--config FILE]\n"
 	"\n"
@@ -686,7 +686,7 @@ static int cdc_status(int argc, char **argv)
 
 const struct cli_cmd cli_cmd_cdc_status = {
 	"cdc status",
-	"where cdc stands: the server's binlog position, the checkpoint, lag",
+	"the server's binlog position, the checkpoint, lag",
 	"usage: ficus cdc status --checkpoint FILE [--config FILE]\n"
 	"\n"
 	"Shows the legacy server's current binlog position and GTID, the position\n"
