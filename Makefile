@@ -8,7 +8,7 @@
 #   make sandbox-down    stop them
 #   make demo            the migration story on the sample domain
 #   make fuzz            libFuzzer targets (clang), see tests/fuzz/
-#   make bench           benchmarks (none yet)
+#   make bench           benchmarks (bench-cdc: ficus next to its peers)
 
 CC       ?= cc
 PKGS     := libmariadb libpq yaml-0.1 libpcre2-8
@@ -22,10 +22,10 @@ CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP
 LDLIBS   := -lpthread -lz -lm
 
 ifneq ($(SANITIZE),)
-  VARIANT := san
+  VARIANT := san-$(shell printf '%s' '$(SANITIZE)' | tr -c 'A-Za-z0-9_' '-')
   CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=$(SANITIZE)
-  OUT     := build/san/bin
+  OUT     := build/$(VARIANT)/bin
 else
   VARIANT := dev
   OUT     := bin
@@ -125,8 +125,14 @@ build/fuzz/%_fuzz: tests/fuzz/targets.c tests/fuzz/libfuzzer_main.c $(LIB_SRC)
 	  -DFUZZ_TARGET=fuzz_$* $(PKG_CFLAGS) -o $@ tests/fuzz/targets.c \
 	  tests/fuzz/libfuzzer_main.c $(LIB_SRC) $(PKG_LIBS) $(LDLIBS)
 
-bench:
-	@echo "no benchmarks yet: they arrive with cdc, router and verify"
+bench: bench-cdc
+
+# ficus's binlog decoding next to mariadb-binlog, ZongJi and a raw read, on
+# one workload's binlog (BENCH_ROWS, default 1000000): times, rows/s, ratios,
+# build/bench/cdc.json. Numbers, not pass/fail: bench/cdc/README.md.
+.PHONY: bench-cdc
+bench-cdc: deps
+	@bash scripts/bench-cdc.sh
 
 clean:
 	rm -rf build bin

@@ -42,6 +42,11 @@ void cdc_decoder_set_file(struct cdc_decoder *d, const char *name, uint64_t pos)
 	d->at.pos = pos;
 }
 
+int cdc_decoder_idle(struct cdc_decoder *d, struct fc_err *err)
+{
+	return d->h.idle ? d->h.idle(d->h.ctx, err) : 0;
+}
+
 const struct cdc_table *cdc_decoder_table(struct cdc_decoder *d, uint64_t id)
 {
 	if (d->last < d->ntables && d->tables[d->last].id == id)

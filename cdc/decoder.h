@@ -53,6 +53,9 @@ struct cdc_handler {
 	int (*rollback)(void *ctx, struct fc_err *err);
 	int (*ddl)(void *ctx, const char *db, const char *sql, size_t len, const struct cdc_pos *at,
 	           struct fc_err *err);
+	/* the binlog is idle (a heartbeat, the end of the input): batching
+	 * sinks commit what they hold */
+	int (*idle)(void *ctx, struct fc_err *err);
 };
 
 struct cdc_decoder {
@@ -98,6 +101,9 @@ int cdc_decoder_feed(struct cdc_decoder *d, const uint8_t *buf, size_t n, uint64
 /* Arms the fence at the last delivered row, so that re-read events up to
  * it are not delivered again (used before a reconnect). */
 void cdc_decoder_fence(struct cdc_decoder *d);
+
+/* Tells the handler the input is idle (see cdc_handler.idle). */
+int cdc_decoder_idle(struct cdc_decoder *d, struct fc_err *err);
 
 /* The table map for a table id, or NULL. */
 const struct cdc_table *cdc_decoder_table(struct cdc_decoder *d, uint64_t id);

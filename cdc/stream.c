@@ -68,7 +68,7 @@ static int session(const struct cdc_stream_opts *o, struct cdc_decoder *d,
 	snprintf(sql, sizeof sql,
 	         "SET @master_binlog_checksum = @@global.binlog_checksum, "
 	         "@mariadb_slave_capability = 4, @master_heartbeat_period = %llu",
-	         (unsigned long long)(o->heartbeat_s ? o->heartbeat_s : 5) * 1000000000ULL);
+	         (unsigned long long)(o->heartbeat_s ? o->heartbeat_s : 1) * 1000000000ULL);
 	if (mysql_query(my, sql)) {
 		rc = fc_errf(err, FC_ESQL, "connection '%s': %s", o->conn->name, mysql_error(my));
 		goto out;
@@ -143,7 +143,9 @@ static int session(const struct cdc_stream_opts *o, struct cdc_decoder *d,
 				}
 				rc = 1;
 			}
-			goto out;   /* rc 0: the end of the binlog (until_end) */
+			/* rc 0: the end of the binlog (until_end) */
+			rc = cdc_decoder_idle(d, err);
+			goto out;
 		}
 		if (ev->raw_data_size < 1 + CDC_HEADER_LEN)
 			continue;
@@ -153,8 +155,11 @@ static int session(const struct cdc_stream_opts *o, struct cdc_decoder *d,
 			pos = d->at.pos;
 		else
 			pos = ev->next_event_pos - n;
-		if (buf[4] == CDC_EV_HEARTBEAT || buf[4] == CDC_EV_HEARTBEAT_V2)
+		if (buf[4] == CDC_EV_HEARTBEAT || buf[4] == CDC_EV_HEARTBEAT_V2) {
+			if ((rc = cdc_decoder_idle(d, err)) != 0)
+				goto out;
 			continue;
+		}
 		if ((rc = cdc_decoder_feed(d, buf, n, pos, err)) != 0)
 			goto out;
 		*progressed = true;

@@ -8,6 +8,7 @@
 #include "../cdc/file.h"
 #include "../cdc/jsonl.h"
 #include "../cdc/names.h"
+#include "../cdc/outbox.h"
 #include "../cdc/print.h"
 #include "../cdc/stream.h"
 #include "../lib/config.h"
@@ -52,6 +53,8 @@ struct output {
 	struct cdc_mapper mapper;
 	struct cdc_jsonl jsonl;
 	bool have_jsonl;
+	struct cdc_outbox outbox;
+	bool have_outbox;
 	const char *checkpoint;     /* written after each commit (mapped mode: by the sink) */
 	char schema_path[4096];     /* the schema history beside the checkpoint */
 	struct cdc_names names;     /* column names when the binlog has none */
@@ -78,6 +81,12 @@ static int out_commit(void *ctx, const struct cdc_pos *next, uint32_t ts, struct
 	if (o->checkpoint && o->have_names)
 		return cdc_names_save(&o->names, o->schema_path, err);
 	return 0;
+}
+
+static int out_idle(void *ctx, struct fc_err *err)
+{
+	struct output *o = ctx;
+	return o->have_outbox ? cdc_outbox_flush(&o->outbox, err) : 0;
 }
 
 static int out_table(void *ctx, struct cdc_table *t, struct fc_err *err)
@@ -152,19 +161,33 @@ static int output_open(struct output *o, const char *cmd, const char *cfg_path, 
 			        o->cfg.path);
 			return -1;
 		}
-		if (!events_path) {
-			if (o->cfg.cdc.sink.kind != FC_SINK_JSONL) {
-				fc_errf(err, FC_EUNSUPPORTED, "%s: cdc.sink kind %s is not built yet; use "
-				        "sink: { kind: jsonl, path: FILE } (or --output FILE)", o->cfg.path,
-				        o->cfg.cdc.sink.kind == FC_SINK_OUTBOX ? "outbox" : "nats");
+		if (!events_path && o->cfg.cdc.sink.kind == FC_SINK_OUTBOX) {
+			if (checkpoint) {
+				fc_errf(err, FC_EINVAL, "the outbox keeps its checkpoint in PostgreSQL "
+				        "(ficus.cdc_checkpoint): drop --checkpoint, or use --output FILE");
 				return -1;
 			}
-			events_path = o->cfg.cdc.sink.path;
+			if (cdc_outbox_open(&o->outbox, fc_config_conn(&o->cfg, o->cfg.cdc.sink.connection),
+			                    "cdc", resume, have_resume, err)) {
+				cdc_outbox_close(&o->outbox);
+				return -1;
+			}
+			o->have_outbox = true;
+			cdc_outbox_sink(&o->outbox, &sink);
+		} else {
+			if (!events_path) {
+				if (o->cfg.cdc.sink.kind != FC_SINK_JSONL) {
+					fc_errf(err, FC_EUNSUPPORTED, "%s: cdc.sink kind nats is not built yet; use "
+					        "kind: outbox or jsonl (or --output FILE)", o->cfg.path);
+					return -1;
+				}
+				events_path = o->cfg.cdc.sink.path;
+			}
+			if (cdc_jsonl_open(&o->jsonl, events_path, checkpoint, resume, have_resume, err))
+				return -1;
+			o->have_jsonl = true;
+			cdc_jsonl_sink(&o->jsonl, &sink);
 		}
-		if (cdc_jsonl_open(&o->jsonl, events_path, checkpoint, resume, have_resume, err))
-			return -1;
-		o->have_jsonl = true;
-		cdc_jsonl_sink(&o->jsonl, &sink);
 		src = fc_config_conn(&o->cfg, o->cfg.cdc.source);
 		cdc_mapper_init(&o->mapper, &o->maps, src ? src->my.database : NULL, &sink, &o->inner);
 	}
@@ -182,6 +205,7 @@ static int output_open(struct output *o, const char *cmd, const char *cfg_path, 
 	memset(h, 0, sizeof *h);
 	h->ctx = o;
 	h->table = out_table;
+	h->idle = out_idle;
 	h->row = out_row;
 	h->ddl = out_ddl;
 	h->commit = out_commit;
@@ -198,6 +222,8 @@ static void output_close(struct output *o)
 		cdc_mapper_release(&o->mapper);
 	if (o->have_jsonl)
 		cdc_jsonl_close(&o->jsonl);
+	if (o->have_outbox)
+		cdc_outbox_close(&o->outbox);
 	if (o->have_maps)
 		map_set_release(&o->maps);
 	if (o->have_names)
@@ -281,6 +307,8 @@ static int cdc_read(int argc, char **argv)
 		}
 		cdc_file_close(&f);
 	}
+	if (rc == CLI_OK && cdc_decoder_idle(&d, &err))
+		rc = cli_fail(argv[0], &err);
 	if (fflush(stdout) != 0 && rc == CLI_OK) {
 		fprintf(stderr, "ficus %s: error: writing the output failed\n", argv[0]);
 		rc = CLI_ERROR;
@@ -381,6 +409,9 @@ static int run_stream(const char *cmd, struct output *out, struct cdc_stream_opt
 	catch_signals();
 	cdc_decoder_init(&d, h);
 	rc = cdc_stream_run(o, &d, &stop_flag, &err);
+	/* stopped by a signal: what the sink holds for the last transactions */
+	if (rc == 0)
+		rc = cdc_decoder_idle(&d, &err);
 	cdc_decoder_release(&d);
 	output_close(out);
 	return rc ? cli_fail(cmd, &err) : CLI_OK;
