@@ -226,8 +226,16 @@ int cdc_names_apply(struct cdc_names *nm, struct cdc_table *t, struct fc_err *er
 	for (size_t i = 0; i < nm->n; i++)
 		if (!strcmp(nm->entries[i].db, t->db) && !strcmp(nm->entries[i].table, t->name))
 			e = &nm->entries[i];
-	if (!e && (rc = lookup(nm, t->db, t->name, &e, err)))
-		return rc;
+	if (!e && !nm->disabled && (rc = lookup(nm, t->db, t->name, &e, err))) {
+		/* the schema is a help, not a must: go on without it, and say so
+		 * once (a saved binlog may outlive its database) */
+		nm->disabled = true;
+		if (nm->warn)
+			fprintf(nm->warn, "ficus cdc: warning: no schema lookups (%s); column names come "
+			        "from the binlog only\n", err->msg);
+		fc_err_clear(err);
+		return 0;
+	}
 	if (!e)
 		return 0;
 	if (t->has_names) {

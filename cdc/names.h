@@ -30,6 +30,7 @@ struct cdc_names {
 	size_t n, cap;
 	FILE *warn;                     /* where mismatches are reported */
 	bool dirty;                     /* changed since the last save */
+	bool disabled;                  /* lookups failed once: no more */
 	unsigned long lookups, applied, mismatches;
 };
 
