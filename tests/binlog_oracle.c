@@ -396,28 +396,26 @@ static int cmp_cell(const struct cell *c, const struct tj *v, const struct or_co
 				FAIL("binary of %zu bytes (%s), got %s", n, c->text, v->raw);
 			return 0;
 		}
-		if (v->kind == TJ_OBJ || v->kind == TJ_ARR) {
-			/* a JSON column embedded: compare without white space */
-			size_t k = 0;
+		/* a JSON column embedded (MariaDB LONGTEXT known to hold JSON): the
+		 * JSON text equals the stored text, white space aside */
+		{
+			size_t k = 0, j = 0;
+			char *r = strdup(v->raw);
+			bool same;
 			for (size_t i = 0; i < n; i++)
 				if (a[i] != ' ' && a[i] != '\n')
 					u[k++] = (char)a[i];
 			u[k] = '\0';
-			{
-				char *r = strdup(v->raw);
-				size_t j = 0;
-				for (size_t i = 0; r[i]; i++)
-					if (r[i] != ' ')
-						r[j++] = r[i];
-				r[j] = '\0';
-				if (strcmp(r, u)) {
-					snprintf(why, whylen, "json %s, got %s", u, v->raw);
-					free(r);
-					return 1;
-				}
-				free(r);
-			}
-			return 0;
+			for (size_t i = 0; r[i]; i++)
+				if (r[i] != ' ')
+					r[j++] = r[i];
+			r[j] = '\0';
+			same = strcmp(r, u) == 0;
+			free(r);
+			if (same)
+				return 0;
+			if (v->kind != TJ_STR)
+				FAIL("json %s, got %s", u, v->raw);
 		}
 		if (v->kind != TJ_STR)
 			FAIL("string %s, got %s", c->text, v->raw);
