@@ -151,6 +151,9 @@ static int emit(struct cdc_mapper *m, const struct map_entity *e, const struct c
 		rc = fc_buf_putc(b, '}');
 	if (rc == 0 && e->payload == MAP_PAYLOAD_KEY) {
 		rc = fc_buf_puts(b, ",\"payload\":");
+		/* the key is inside b, which may move as it grows: room first */
+		if (rc == 0)
+			rc = fc_buf_reserve(b, key_len);
 		if (rc == 0)
 			rc = fc_buf_append(b, b->ptr + key_at, key_len);
 	} else if (rc == 0 && data_im &&

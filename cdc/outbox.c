@@ -142,6 +142,14 @@ int cdc_outbox_flush(struct cdc_outbox *o, struct fc_err *err)
 	return 0;
 }
 
+int cdc_outbox_start_at(struct cdc_outbox *o, const struct cdc_pos *start, struct fc_err *err)
+{
+	o->last = *start;
+	o->last_ts = 0;
+	o->tx_commits = 1;   /* as if a transaction had just ended there */
+	return cdc_outbox_flush(o, err);
+}
+
 static int on_event(void *ctx, const char *json, size_t len, struct fc_err *err)
 {
 	struct cdc_outbox *o = ctx;

@@ -54,6 +54,10 @@ struct cdc_outbox {
 int cdc_outbox_open(struct cdc_outbox *o, const struct fc_conn *conn, const char *name,
                     struct cdc_pos *resume, bool *have_resume, struct fc_err *err);
 void cdc_outbox_sink(struct cdc_outbox *o, struct cdc_sink *sink);
+/* Records where a run without a checkpoint starts, so that a crash before
+ * its first commit resumes there and not at the server's position then. */
+int cdc_outbox_start_at(struct cdc_outbox *o, const struct cdc_pos *start, struct fc_err *err);
+
 /* Commits what is pending (idle binlog, end of run). */
 int cdc_outbox_flush(struct cdc_outbox *o, struct fc_err *err);
 /* Rolls back what was not committed and disconnects. */

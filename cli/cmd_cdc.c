@@ -502,6 +502,24 @@ static int cdc_stream(int argc, char **argv)
 		fprintf(stderr, "ficus cdc: starting at the current position %s:%llu\n", o.start.file,
 		        (unsigned long long)o.start.pos);
 	}
+	/* a first run records where it starts: a crash before its first commit
+	 * then resumes there */
+	if (!have_resume && o.start.file[0]) {
+		int rc = 0;
+		if (out.have_outbox)
+			rc = cdc_outbox_start_at(&out.outbox, &o.start, &err);
+		else if (checkpoint && out.all) {
+			struct cdc_checkpoint cp = { o.start, 0, -1 };
+			rc = cdc_checkpoint_write(checkpoint, &cp, &err);
+		} else if (checkpoint && out.have_jsonl) {
+			struct cdc_checkpoint cp = { o.start, 0, out.jsonl.is_file ? out.jsonl.size : -1 };
+			rc = cdc_checkpoint_write(checkpoint, &cp, &err);
+		}
+		if (rc) {
+			output_close(&out);
+			return cli_fail(argv[0], &err);
+		}
+	}
 	return run_stream(argv[0], &out, &o, &h);
 }
 

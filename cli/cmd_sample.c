@@ -4,9 +4,13 @@
  *
  * init drops and re-creates the legacy database and runs
  * examples/baemin/legacy.sql in it, then runs examples/baemin/target.sql in
- * PostgreSQL (both compiled in, see sample_sql.h).
+ * PostgreSQL (both compiled in, see sample_sql.h), which drops and
+ * re-creates the schemas shop, ad and ordering. Both commands destroy data,
+ * so both first look at what is there: anything that is not the sample's
+ * own (its five legacy tables; the tables target.sql creates in its
+ * schemas) makes them refuse, unless --force.
  *
- * load fills the five legacy tables with generated rows. The data is a pure
+ * load empties the five legacy tables and fills them with generated rows. The data is a pure
  * function of (--rows, --seed): every row is drawn from its own splitmix64
  * stream keyed by (seed, stream, id), so two loads with the same arguments
  * write byte-identical tables, whatever the batch size, and a table can be
@@ -44,28 +48,30 @@
 /* ------------------------------------------------------------------ */
 
 /* The connection a command uses: the flag's value, else the config's
- * default (sync.source/target, then cdc.source for the legacy side).
- * Prints the problem and returns NULL when there is none or it is of the
- * wrong kind. */
+ * default (fc_config_legacy_conn / fc_config_target_conn). Prints the
+ * problem and returns NULL when there is none or it is of the wrong kind. */
 static const struct fc_conn *pick_conn(const char *cmd, const struct fc_config *cfg,
-                                       const char *flag, const char *name,
-                                       const char *config_key, enum fc_conn_kind kind)
+                                       const char *flag, const char *given,
+                                       enum fc_conn_kind kind)
 {
+	const char *key = NULL, *name = given;
 	const struct fc_conn *c;
+	struct fc_err err;
+
+	if (!name)
+		name = kind == FC_CONN_MYSQL ? fc_config_legacy_conn(cfg, &key)
+		                             : fc_config_target_conn(cfg, &key);
 	if (!name) {
 		cli_usage_error(cmd, "no %s connection: give %s NAME or set %s in %s",
-		                fc_conn_kind_name(kind), flag, config_key, cfg->path);
+		                fc_conn_kind_name(kind), flag,
+		                kind == FC_CONN_MYSQL ? "sync.source" : "sync.target", cfg->path);
 		return NULL;
 	}
-	c = fc_config_conn(cfg, name);
-	if (!c) {
-		cli_usage_error(cmd, "connection '%s' is not in %s", name, cfg->path);
-		return NULL;
-	}
-	if (c->kind != kind) {
-		cli_usage_error(cmd, "connection '%s' is %s; %s wants a %s connection", name,
-		                fc_conn_kind_name(c->kind), flag, fc_conn_kind_name(kind));
-		return NULL;
+	if (!(c = fc_config_conn_kind(cfg, name, kind, &err))) {
+		if (given)
+			cli_usage_error(cmd, "%s: %s", flag, err.msg);
+		else
+			cli_usage_error(cmd, "%s of %s: %s", key, cfg->path, err.msg);
 	}
 	return c;
 }
@@ -132,6 +138,196 @@ static void note_created(struct fc_buf *list, const char *stmt, const char *what
 	stmt += 7 + n + 1;
 	len = strcspn(stmt, " (\n;");
 	fc_buf_printf(list, "%s%.*s", list->len ? ", " : "", (int)len, stmt);
+}
+
+/* ------------------------------------------------------------------ */
+/* What is there before anything is dropped                            */
+/* ------------------------------------------------------------------ */
+
+/* The names a sample SQL file creates ("CREATE <what> name"), as a
+ * NULL-terminated array of copies; free with free_names(). NULL on ENOMEM. */
+static char **sample_names(const char *sql, const char *what)
+{
+	struct fc_buf stmt = FC_BUF_INIT, list = FC_BUF_INIT;
+	char **names = NULL;
+	size_t n = 1;
+	const char *p;
+
+	while (next_statement(&sql, &stmt))
+		note_created(&list, stmt.ptr, what);
+	fc_buf_release(&stmt);
+	p = list.ptr ? list.ptr : "";
+	for (const char *q = p; *q; q++)
+		n += *q == ',';
+	if ((names = calloc(n + 1, sizeof *names))) {
+		for (size_t i = 0; *p; i++) {
+			size_t len = strcspn(p, ",");
+			if (!(names[i] = strndup(p, len))) {
+				for (size_t j = 0; j < i; j++)
+					free(names[j]);
+				free(names);
+				names = NULL;
+				break;
+			}
+			p += len;
+			p += strspn(p, ", ");
+		}
+	}
+	fc_buf_release(&list);
+	return names;
+}
+
+static void free_names(char **names)
+{
+	for (size_t i = 0; names && names[i]; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Adds one object to the list of what is not the sample's (the first 10
+ * by name, then a count). */
+static int note_foreign(struct fc_buf *found, int *n, const char *kind, const char *name)
+{
+	(*n)++;
+	if (*n > 10)
+		return 0;
+	return fc_buf_printf(found, "%s%s%s%s", found->len ? ", " : "", kind ? kind : "",
+	                     kind ? " " : "", name);
+}
+
+/* Everything in MariaDB database db that is not one of the sample's legacy
+ * tables (tables, views, sequences, routines, events, triggers): what DROP
+ * DATABASE would take with it. */
+static int legacy_foreign(MYSQL *my, const char *db, struct fc_buf *found, int *n,
+                          struct fc_err *err)
+{
+	struct fc_buf q = FC_BUF_INIT, lit = FC_BUF_INIT, in = FC_BUF_INIT;
+	char **names = sample_names(sample_legacy_sql, "TABLE");
+	MYSQL_RES *r = NULL;
+	MYSQL_ROW row;
+	int rc = names ? fc_literal_mysql(&lit, db) : -FC_ENOMEM;
+
+	for (size_t i = 0; rc == 0 && names[i]; i++)
+		if (!(rc = fc_buf_puts(&in, i ? ", " : "")))
+			rc = fc_literal_mysql(&in, names[i]);
+	if (rc == 0)
+		rc = fc_buf_printf(&q,
+		        "SELECT LOWER(REPLACE(TABLE_TYPE, 'BASE ', '')), TABLE_NAME "
+		        "FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
+		        "AND (TABLE_TYPE <> 'BASE TABLE' OR TABLE_NAME NOT IN (%s)) "
+		        "UNION ALL SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME "
+		        "FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s "
+		        "UNION ALL SELECT 'event', EVENT_NAME "
+		        "FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s "
+		        "UNION ALL SELECT 'trigger', TRIGGER_NAME "
+		        "FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s "
+		        "ORDER BY 2", lit.ptr, in.ptr ? in.ptr : "''", lit.ptr, lit.ptr, lit.ptr);
+	if (rc) {
+		rc = fc_errf(err, FC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (mysql_real_query(my, q.ptr, q.len) || !(r = mysql_store_result(my))) {
+		rc = fc_errf(err, FC_ESQL, "mysql: %s (looking at what database '%s' holds)",
+		             mysql_error(my), db);
+		goto out;
+	}
+	while ((row = mysql_fetch_row(r)))
+		if (note_foreign(found, n, row[0], row[1] ? row[1] : "?")) {
+			rc = fc_errf(err, FC_ENOMEM, "out of memory");
+			break;
+		}
+out:
+	if (r)
+		mysql_free_result(r);
+	free_names(names);
+	fc_buf_release(&q);
+	fc_buf_release(&lit);
+	fc_buf_release(&in);
+	return rc;
+}
+
+/* Postgres text[] literal of names: {a,b} (the names are identifiers). */
+static int pg_array(struct fc_buf *b, char **names)
+{
+	int rc = fc_buf_putc(b, '{');
+	for (size_t i = 0; rc == 0 && names[i]; i++)
+		rc = fc_buf_printf(b, "%s%s", i ? "," : "", names[i]);
+	return rc ? rc : fc_buf_putc(b, '}');
+}
+
+/* Everything that DROP SCHEMA ... CASCADE of the sample's schemas would
+ * take and that target.sql does not create: objects in those schemas
+ * other than its tables (and what belongs to them: indexes, keys, row
+ * types), and objects elsewhere that depend on something in them (a view,
+ * a foreign key, a column of one of their types). */
+static int target_foreign(PGconn *pg, struct fc_buf *found, int *n, struct fc_err *err)
+{
+	struct fc_buf schemas = FC_BUF_INIT, tables = FC_BUF_INIT;
+	char **snames = sample_names(sample_target_sql, "SCHEMA");
+	char **tnames = sample_names(sample_target_sql, "TABLE");
+	PGresult *r = NULL;
+	int rc = snames && tnames ? 0 : -FC_ENOMEM;
+
+	if (rc == 0 && !(rc = pg_array(&schemas, snames)))
+		rc = pg_array(&tables, tnames);
+	if (rc) {
+		rc = fc_errf(err, FC_ENOMEM, "out of memory");
+		goto out;
+	}
+	{
+		const char *params[2] = { schemas.ptr, tables.ptr };
+		r = PQexecParams(pg,
+		        "WITH s AS (SELECT oid FROM pg_namespace WHERE nspname = ANY($1::text[])), "
+		        "mine AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n "
+		        "  ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') "
+		        "  AND n.nspname || '.' || c.relname = ANY($2::text[])) "
+		        "SELECT pg_describe_object(d.classid, d.objid, 0) AS o FROM pg_depend d "
+		        "WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid IN (SELECT oid FROM s) "
+		        "AND NOT (d.classid = 'pg_class'::regclass AND d.objid IN (SELECT oid FROM mine)) "
+		        /* a view depends through its rewrite rule: name the view */
+		        "UNION SELECT CASE WHEN d.classid = 'pg_rewrite'::regclass THEN "
+		        "  (SELECT pg_describe_object('pg_class'::regclass, ev_class, 0) "
+		        "   FROM pg_rewrite WHERE oid = d.objid) "
+		        "  ELSE pg_describe_object(d.classid, d.objid, 0) END FROM pg_depend d "
+		        "WHERE d.deptype = 'n' AND ((d.refclassid = 'pg_class'::regclass AND d.refobjid IN "
+		        "  (SELECT oid FROM pg_class WHERE relnamespace IN (SELECT oid FROM s))) "
+		        "  OR (d.refclassid = 'pg_type'::regclass AND d.refobjid IN "
+		        "  (SELECT oid FROM pg_type WHERE typnamespace IN (SELECT oid FROM s)))) "
+		        "AND COALESCE((pg_identify_object(d.classid, d.objid, 0)).schema, '') "
+		        "  <> ALL($1::text[]) "
+		        "ORDER BY 1", 2, NULL, params, NULL, NULL, 0);
+	}
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(pg));
+		msg[strcspn(msg, "\n")] = '\0';
+		rc = fc_errf(err, FC_ESQL, "postgres: %s (looking at what the schemas %s hold)", msg,
+		             schemas.ptr);
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(r); i++)
+		if (note_foreign(found, n, NULL, PQgetvalue(r, i, 0))) {
+			rc = fc_errf(err, FC_ENOMEM, "out of memory");
+			break;
+		}
+out:
+	PQclear(r);
+	free_names(snames);
+	free_names(tnames);
+	fc_buf_release(&schemas);
+	fc_buf_release(&tables);
+	return rc;
+}
+
+/* "2 objects that are not the sample's: table a, view b" */
+static void say_foreign(const char *cmd, const char *what, const char *conn, const char *shown,
+                        const char *they, const struct fc_buf *found, int n)
+{
+	fprintf(stderr, "ficus %s: error: refusing: %s (connection '%s', %s) %s %d object%s that "
+	        "%s not the sample's: %s%s", cmd, what, conn, shown, they, n, n == 1 ? "" : "s",
+	        n == 1 ? "is" : "are", found->ptr ? found->ptr : "", n > 10 ? "" : "\n");
+	if (n > 10)
+		fprintf(stderr, " and %d more\n", n - 10);
 }
 
 /* ------------------------------------------------------------------ */
@@ -203,16 +399,19 @@ static int run_init(int argc, char **argv)
 	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
 	                                       { "legacy", required_argument, NULL, 'l' },
 	                                       { "target", required_argument, NULL, 't' },
+	                                       { "force", no_argument, NULL, 'f' },
 	                                       { NULL, 0, NULL, 0 } };
 	const char *path = NULL, *legacy_name = NULL, *target_name = NULL, *why;
 	const struct fc_conn *legacy, *target;
 	struct fc_buf my_tables = FC_BUF_INIT, pg_schemas = FC_BUF_INIT, pg_tables = FC_BUF_INIT;
+	struct fc_buf my_found = FC_BUF_INIT, pg_found = FC_BUF_INIT;
 	struct fc_config cfg;
 	struct fc_conn server;
 	struct fc_err err;
 	MYSQL *my = NULL;
 	PGconn *pg = NULL;
-	int c, status = CLI_ERROR;
+	int c, status = CLI_ERROR, my_n = 0, pg_n = 0;
+	bool force = false;
 
 	while ((c = cli_getopt(argc, argv, argv[0], "c:", opts)) != -1) {
 		if (c == 'c')
@@ -221,6 +420,8 @@ static int run_init(int argc, char **argv)
 			legacy_name = optarg;
 		else if (c == 't')
 			target_name = optarg;
+		else if (c == 'f')
+			force = true;
 		else
 			return CLI_ERROR;
 	}
@@ -228,12 +429,8 @@ static int run_init(int argc, char **argv)
 		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 	if (fc_config_load(fc_config_default_path(path), &cfg, &err))
 		return cli_fail(argv[0], &err);
-	legacy = pick_conn(argv[0], &cfg, "--legacy",
-	                   legacy_name ? legacy_name : cfg.sync.source ? cfg.sync.source : cfg.cdc.source,
-	                   "sync.source", FC_CONN_MYSQL);
-	target = legacy ? pick_conn(argv[0], &cfg, "--target",
-	                            target_name ? target_name : cfg.sync.target, "sync.target",
-	                            FC_CONN_POSTGRES)
+	legacy = pick_conn(argv[0], &cfg, "--legacy", legacy_name, FC_CONN_MYSQL);
+	target = legacy ? pick_conn(argv[0], &cfg, "--target", target_name, FC_CONN_POSTGRES)
 	                : NULL;
 	if (!legacy || !target)
 		goto out_cfg;
@@ -255,6 +452,30 @@ static int run_init(int argc, char **argv)
 	if (!(my = fc_mysql_open(&server, &err)) || !(pg = fc_pg_open(target, &err))) {
 		cli_fail(argv[0], &err);
 		goto out_db;
+	}
+	/* both sides are looked at before either is touched */
+	if (!force) {
+		if (legacy_foreign(my, legacy->my.database, &my_found, &my_n, &err) ||
+		    target_foreign(pg, &pg_found, &pg_n, &err)) {
+			cli_fail(argv[0], &err);
+			goto out_db;
+		}
+		if (my_n || pg_n) {
+			char what[160];
+			if (my_n) {
+				snprintf(what, sizeof what, "database `%s`", legacy->my.database);
+				say_foreign(argv[0], what, legacy->name, legacy->shown, "holds", &my_found,
+				            my_n);
+			}
+			if (pg_n)
+				say_foreign(argv[0], "the schemas shop, ad, ordering", target->name,
+				            target->shown, "hold or carry", &pg_found, pg_n);
+			fprintf(stderr, "sample init drops the legacy database and the schemas shop, "
+			        "ad and ordering (CASCADE) and creates the sample's afresh: everything "
+			        "above would be lost. Point --legacy/--target (or the config) at "
+			        "other databases, or give --force to drop it anyway.\n");
+			goto out_db;
+		}
 	}
 	if (init_legacy(my, legacy->my.database, &my_tables, &err)) {
 		fc_err_prefix(&err, "connection '%s'", legacy->name);
@@ -283,14 +504,16 @@ out_cfg:
 	fc_buf_release(&my_tables);
 	fc_buf_release(&pg_schemas);
 	fc_buf_release(&pg_tables);
+	fc_buf_release(&my_found);
+	fc_buf_release(&pg_found);
 	fc_config_release(&cfg);
 	return status;
 }
 
 const struct cli_cmd cli_cmd_sample_init = {
 	"sample init",
-	"create the sample legacy database and the new services' schemas",
-	"usage: ficus sample init [--config FILE] [--legacy CONN] [--target CONN]\n"
+	"drop and re-create the sample legacy database and schemas shop, ad, ordering",
+	"usage: ficus sample init [--config FILE] [--legacy CONN] [--target CONN] [--force]\n"
 	"\n"
 	"Sets up the sample domain of examples/baemin/ (a food-delivery monolith):\n"
 	"\n"
@@ -298,17 +521,21 @@ const struct cli_cmd cli_cmd_sample_init = {
 	"           it again (utf8mb4) and runs examples/baemin/legacy.sql in it:\n"
 	"           tables shop, menu, orders, order_item, review\n"
 	"  target   runs examples/baemin/target.sql in the postgres connection's\n"
-	"           database, in one transaction: drops and re-creates the schemas\n"
-	"           shop, ad and ordering with the services' read-model tables\n"
+	"           database, in one transaction: DROPS the schemas shop, ad and\n"
+	"           ordering (CASCADE) and creates them again with the services'\n"
+	"           read-model tables\n"
 	"\n"
-	"Everything in the legacy database is lost. Then fill it with\n"
-	"'ficus sample load'.\n"
+	"Before dropping anything it looks at what is there: if the legacy database\n"
+	"or those schemas hold anything that is not the sample's own (other tables,\n"
+	"views, routines; objects elsewhere that depend on them), it lists them and\n"
+	"refuses (exit 2), unless --force. Then fill it with 'ficus sample load'.\n"
 	"\n"
 	"  --config FILE   config file (default: $FICUS_CONFIG, else ./ficus.yaml)\n"
-	"  --legacy CONN   mysql connection (default: sync.source of the config)\n"
+	"  --legacy CONN   mysql connection (default: sync.source, else cdc.source)\n"
 	"  --target CONN   postgres connection (default: sync.target of the config)\n"
+	"  --force         drop and re-create even what is not the sample's\n"
 	"\n"
-	"exit status: 0 done, 2 usage error or failure\n",
+	"exit status: 0 done, 2 usage error, refusal or failure\n",
 	run_init,
 };
 
@@ -1353,26 +1580,32 @@ static int run_load(int argc, char **argv)
 	                                       { "legacy", required_argument, NULL, 'l' },
 	                                       { "rows", required_argument, NULL, 'n' },
 	                                       { "seed", required_argument, NULL, 's' },
+	                                       { "force", no_argument, NULL, 'f' },
 	                                       { NULL, 0, NULL, 0 } };
 	const char *path = NULL, *legacy_name = NULL;
 	const struct fc_conn *legacy;
 	struct gen g = { 1, 1000 };
 	struct fc_config cfg;
 	struct fc_err err;
+	struct fc_buf found = FC_BUF_INIT;
 	size_t counts[NTABLES], total = 0;
 	double t0, t_all;
 	MYSQL *my = NULL;
-	int c, status = CLI_ERROR;
+	int c, status = CLI_ERROR, nfound = 0;
+	bool force = false;
 
 	while ((c = cli_getopt(argc, argv, argv[0], "c:n:", opts)) != -1) {
 		if (c == 'c') {
 			path = optarg;
 		} else if (c == 'l') {
 			legacy_name = optarg;
+		} else if (c == 'f') {
+			force = true;
 		} else if (c == 'n') {
-			char *end;
-			long long v = strtoll(optarg, &end, 10);
-			if (end == optarg || *end || v < 1 || v > MAX_SHOPS)
+			long long v = cli_uint(argv[0], "--rows", optarg, MAX_SHOPS);
+			if (v < 0)
+				return CLI_ERROR;
+			if (v == 0)
 				return cli_usage_error(argv[0], "--rows wants a number of shops from 1 to "
 				                       "%d, not '%s'", MAX_SHOPS, optarg);
 			g.nshops = (uint32_t)v;
@@ -1389,9 +1622,7 @@ static int run_load(int argc, char **argv)
 		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 	if (fc_config_load(fc_config_default_path(path), &cfg, &err))
 		return cli_fail(argv[0], &err);
-	legacy = pick_conn(argv[0], &cfg, "--legacy",
-	                   legacy_name ? legacy_name : cfg.sync.source ? cfg.sync.source : cfg.cdc.source,
-	                   "sync.source", FC_CONN_MYSQL);
+	legacy = pick_conn(argv[0], &cfg, "--legacy", legacy_name, FC_CONN_MYSQL);
 	if (!legacy)
 		goto out_cfg;
 	if (!legacy->my.database || !legacy->my.database[0]) {
@@ -1408,6 +1639,22 @@ static int run_load(int argc, char **argv)
 	}
 	/* strict: a value that does not fit (a syllable EUC-KR lacks, an
 	 * out-of-range number) fails the load instead of becoming '?' or 0 */
+	if (!force) {
+		if (legacy_foreign(my, legacy->my.database, &found, &nfound, &err)) {
+			cli_fail(argv[0], &err);
+			goto out_db;
+		}
+		if (nfound) {
+			char what[160];
+			snprintf(what, sizeof what, "database `%s`", legacy->my.database);
+			say_foreign(argv[0], what, legacy->name, legacy->shown, "holds", &found, nfound);
+			fprintf(stderr, "sample load empties (TRUNCATE) the sample's tables shop, menu, "
+			        "orders, order_item and review: this does not look like the sample "
+			        "database. Give --force to load into it anyway (the other objects are "
+			        "left alone).\n");
+			goto out_db;
+		}
+	}
 	if (fc_mysql_exec(my, "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'",
 	                  &err) ||
 	    truncate_all(my, legacy->my.database, &err)) {
@@ -1440,14 +1687,16 @@ static int run_load(int argc, char **argv)
 out_db:
 	mysql_close(my);
 out_cfg:
+	fc_buf_release(&found);
 	fc_config_release(&cfg);
 	return status;
 }
 
 const struct cli_cmd cli_cmd_sample_load = {
 	"sample load",
-	"fill the sample legacy tables with generated, reproducible data",
+	"empty and refill the sample legacy tables with generated, reproducible data",
 	"usage: ficus sample load [--config FILE] [--legacy CONN] [--rows N] [--seed S]\n"
+	"                         [--force]\n"
 	"\n"
 	"Empties the five tables of the sample legacy database (TRUNCATE) and fills\n"
 	"them with generated rows for N shops: about 3 menus, 2 orders (1-4 lines\n"
@@ -1458,12 +1707,17 @@ const struct cli_cmd cli_cmd_sample_load = {
 	"The data depends only on N and S: the same N and S give byte-identical\n"
 	"tables (compare with CHECKSUM TABLE). Run 'ficus sample init' first.\n"
 	"\n"
+	"If the database holds anything besides the sample's five tables, it lists\n"
+	"what and refuses (exit 2), unless --force.\n"
+	"\n"
 	"  --config FILE   config file (default: $FICUS_CONFIG, else ./ficus.yaml)\n"
-	"  --legacy CONN   mysql connection (default: sync.source of the config);\n"
+	"  --legacy CONN   mysql connection (default: sync.source, else cdc.source);\n"
 	"                  its DSN names the database\n"
 	"  -n, --rows N    number of shops, 1 to 1000000 (default 1000)\n"
 	"  --seed S        seed of the generator (default 1)\n"
+	"  --force         load even into a database that holds other objects\n"
 	"\n"
-	"exit status: 0 loaded, 2 usage error or failure (the message names the table)\n",
+	"exit status: 0 loaded, 2 usage error, refusal or failure (the message names\n"
+	"the table)\n",
 	run_load,
 };

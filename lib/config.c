@@ -21,9 +21,12 @@ struct loader {
 #define NOMEM() fc_errf(L->err, FC_ENOMEM, "%s: out of memory", L->d->path)
 
 /* Expands ${VAR} from the environment. A missing variable is an error at
- * the node; "$$" stands for one '$'. */
+ * the node; "$$" stands for one '$'. Each non-empty value is also appended
+ * to secrets[*nsecrets] (room for one per "${" in the text), so that it can
+ * be masked wherever the DSN is shown. */
 static int expand_env(struct loader *L, const struct fc_ynode *n, const char *what,
-                      const char *in, const char **out)
+                      const char *in, const char **out, const char **secrets,
+                      size_t *nsecrets)
 {
 	struct fc_buf b = FC_BUF_INIT;
 	const char *p = in;
@@ -55,6 +58,12 @@ static int expand_env(struct loader *L, const struct fc_ynode *n, const char *wh
 				return FAIL(n, "%s: environment variable '%s' is not set", what, name);
 			}
 			rc = fc_buf_puts(&b, val);
+			if (rc == 0 && *val) {
+				if (!(secrets[*nsecrets] = fc_arena_strdup(L->a, val)))
+					rc = -FC_ENOMEM;
+				else
+					(*nsecrets)++;
+			}
 			p = end + 1;
 		} else {
 			rc = fc_buf_putc(&b, *p++);
@@ -134,8 +143,18 @@ static int load_conn(struct loader *L, const struct fc_ynode *key,
 		return FAIL(v, "missing key '%s' in %s", c->kind == FC_CONN_NATS ? "url" : "dsn",
 		            what);
 	}
-	if ((rc = fc_y_str(L->d, dn, "the dsn", false, &raw, L->err)) ||
-	    (rc = expand_env(L, dn, what, raw, &c->dsn)))
+	if ((rc = fc_y_str(L->d, dn, "the dsn", false, &raw, L->err)))
+		return rc;
+	{
+		/* room for each ${VAR} of the dsn and the password */
+		size_t cap = 1;
+		for (const char *p = raw; (p = strstr(p, "${")); p += 2)
+			cap++;
+		c->secrets = fc_arena_alloc(L->a, cap * sizeof *c->secrets);
+		if (!c->secrets)
+			return NOMEM();
+	}
+	if ((rc = expand_env(L, dn, what, raw, &c->dsn, c->secrets, &c->nsecrets)))
 		return rc;
 	pe = fc_y_get(v, "password_env");
 	pf = fc_y_get(v, "password_file");
@@ -155,7 +174,9 @@ static int load_conn(struct loader *L, const struct fc_ynode *key,
 		    (rc = read_secret_file(L, pf, path, &c->password)))
 			return rc;
 	}
-	c->shown = fc_dsn_redact(c->dsn, L->a);
+	if (c->password && *c->password)
+		c->secrets[c->nsecrets++] = c->password;
+	c->shown = fc_dsn_show(c->dsn, c->secrets, c->nsecrets, L->a);
 	switch (c->kind) {
 	case FC_CONN_MYSQL:
 		if (fc_dsn_parse_mysql(c->dsn, L->a, &c->my, &why))
@@ -196,38 +217,18 @@ static int load_connections(struct loader *L, const struct fc_ynode *n)
 	return 0;
 }
 
-/* A reference to a connection: must exist and be of one of the kinds. */
+/* A reference to a connection: must exist and be of that kind. */
 static int check_conn_ref(struct loader *L, const struct fc_ynode *n, const char *what,
-                          const char *name, unsigned kinds_mask)
+                          const char *name, enum fc_conn_kind kind)
 {
-	const struct fc_conn *c = fc_config_conn(L->cfg, name);
-	char list[128] = "";
-	size_t off = 0;
-
-	if (!c) {
-		for (size_t i = 0; i < L->cfg->nconns; i++) {
-			off += (size_t)snprintf(list + off, off < sizeof list ? sizeof list - off : 0,
-			                        "%s%s", i ? ", " : "", L->cfg->conns[i].name);
-			if (off >= sizeof list)
-				off = sizeof list - 1;
-		}
-		return FAIL(n, "%s: unknown connection '%s' (defined: %s)", what, name, list);
-	}
-	if (!(kinds_mask & (1u << c->kind))) {
-		char kinds[64] = "";
-		size_t k = 0;
-		for (int i = 0; conn_kinds[i]; i++)
-			if (kinds_mask & (1u << i))
-				k += (size_t)snprintf(kinds + k, sizeof kinds - k, "%s%s",
-				                      k ? " or " : "", conn_kinds[i]);
-		return FAIL(n, "%s: connection '%s' is %s, expected %s", what, name,
-		            conn_kinds[c->kind], kinds);
-	}
+	struct fc_err e;
+	if (!fc_config_conn_kind(L->cfg, name, kind, &e))
+		return FAIL(n, "%s: %s", what, e.msg);
 	return 0;
 }
 
 static int conn_ref(struct loader *L, const struct fc_ynode *map, const char *key,
-                    const char *what, unsigned kinds, bool required, const char **out)
+                    const char *what, enum fc_conn_kind kind, bool required, const char **out)
 {
 	struct fc_ynode *n = fc_y_get(map, key);
 	char w[128];
@@ -240,12 +241,8 @@ static int conn_ref(struct loader *L, const struct fc_ynode *map, const char *ke
 	}
 	if ((rc = fc_y_str(L->d, n, w, false, out, L->err)))
 		return rc;
-	return check_conn_ref(L, n, w, *out, kinds);
+	return check_conn_ref(L, n, w, *out, kind);
 }
-
-#define K_MYSQL (1u << FC_CONN_MYSQL)
-#define K_PG (1u << FC_CONN_POSTGRES)
-#define K_NATS (1u << FC_CONN_NATS)
 
 static int load_mappings(struct loader *L, const struct fc_ynode *n)
 {
@@ -274,13 +271,18 @@ static int load_cdc(struct loader *L, const struct fc_ynode *n)
 	static const char *const keys[] = { "source", "server_id", "sink", NULL };
 	static const char *const sink_keys[] = { "kind", "connection", "path", "stream", NULL };
 	static const char *const sinks[] = { "outbox", "nats", "jsonl", NULL };
+	/* the keys each kind takes, in the order of enum fc_sink_kind */
+	static const char *const outbox_keys[] = { "kind", "connection", NULL };
+	static const char *const nats_keys[] = { "kind", "connection", "stream", NULL };
+	static const char *const jsonl_keys[] = { "kind", "path", NULL };
+	static const char *const *const kind_keys[] = { outbox_keys, nats_keys, jsonl_keys };
 	struct fc_cdc_config *c = &L->cfg->cdc;
 	struct fc_ynode *v;
 	int rc;
 
 	if ((rc = fc_y_need_map(L->d, n, "'cdc'", L->err)) ||
 	    (rc = fc_y_check_keys(L->d, n, keys, L->err)) ||
-	    (rc = conn_ref(L, n, "source", "'cdc'", K_MYSQL, true, &c->source)))
+	    (rc = conn_ref(L, n, "source", "'cdc'", FC_CONN_MYSQL, true, &c->source)))
 		return rc;
 	c->present = true;
 	c->line = n->line;
@@ -302,12 +304,27 @@ static int load_cdc(struct loader *L, const struct fc_ynode *n)
 		    (rc = fc_y_enum(L->d, k, "'cdc.sink.kind'", sinks, &kind, L->err)))
 			return rc;
 		c->sink.kind = (enum fc_sink_kind)kind;
+		for (size_t i = 0; i < v->n; i++) {
+			const struct fc_ynode *key = v->items[2 * i];
+			const char *const *ok = kind_keys[kind];
+			char list[128];
+			size_t off = 0;
+			while (*ok && strcmp(*ok, key->str) != 0)
+				ok++;
+			if (*ok)
+				continue;
+			list[0] = '\0';
+			for (ok = kind_keys[kind]; *ok; ok++)
+				off = fc_list_add(list, sizeof list, off, ", ", *ok);
+			return FAIL(key, "'cdc.sink' of kind %s takes no '%s' (it takes: %s)",
+			            sinks[kind], key->str, list);
+		}
 		switch (c->sink.kind) {
 		case FC_SINK_OUTBOX:
-			rc = conn_ref(L, v, "connection", "'cdc.sink'", K_PG, true, &c->sink.connection);
+			rc = conn_ref(L, v, "connection", "'cdc.sink'", FC_CONN_POSTGRES, true, &c->sink.connection);
 			break;
 		case FC_SINK_NATS:
-			rc = conn_ref(L, v, "connection", "'cdc.sink'", K_NATS, true, &c->sink.connection);
+			rc = conn_ref(L, v, "connection", "'cdc.sink'", FC_CONN_NATS, true, &c->sink.connection);
 			if (rc == 0 && (k = fc_y_get(v, "stream"))) {
 				const char *why;
 				if ((rc = fc_y_str(L->d, k, "'cdc.sink.stream'", false, &c->sink.stream, L->err)))
@@ -342,8 +359,8 @@ static int load_sync(struct loader *L, const struct fc_ynode *n)
 
 	if ((rc = fc_y_need_map(L->d, n, "'sync'", L->err)) ||
 	    (rc = fc_y_check_keys(L->d, n, keys, L->err)) ||
-	    (rc = conn_ref(L, n, "source", "'sync'", K_MYSQL, true, &s->source)) ||
-	    (rc = conn_ref(L, n, "target", "'sync'", K_PG, true, &s->target)))
+	    (rc = conn_ref(L, n, "source", "'sync'", FC_CONN_MYSQL, true, &s->source)) ||
+	    (rc = conn_ref(L, n, "target", "'sync'", FC_CONN_POSTGRES, true, &s->target)))
 		return rc;
 	s->present = true;
 	s->line = n->line;
@@ -488,7 +505,6 @@ static int load_route(struct loader *L, const struct fc_ynode *n, struct fc_rout
 	                                       "DELETE", "OPTIONS", NULL };
 	struct fc_ynode *v, *m, *pn = NULL;
 	char what[160];
-	const char *why;
 	int rc, mode;
 
 	rt->line = n->line;
@@ -500,8 +516,8 @@ static int load_route(struct loader *L, const struct fc_ynode *n, struct fc_rout
 	    (rc = fc_y_str(L->d, v, "the route's 'name'", false, &rt->name, L->err)))
 		return rc;
 	snprintf(what, sizeof what, "route '%s'", rt->name);
-	if (!fc_ident_valid(rt->name, &why) && !strchr(rt->name, '-'))
-		return FAIL(v, "bad route name '%s': %s", rt->name, why);
+	if (!rt->name[0])
+		return FAIL(v, "the route's 'name' must not be empty");
 	for (const char *p = rt->name; *p; p++)
 		if (!(*p == '-' || *p == '_' || (*p >= 'a' && *p <= 'z') ||
 		      (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
@@ -610,6 +626,8 @@ static int load_router(struct loader *L, const struct fc_ynode *n)
 		    (rc = fc_y_str(L->d, a, "'router.admin.listen'", false, &r->admin_listen, L->err)) ||
 		    (rc = check_listen(L, a, "'router.admin.listen'", r->admin_listen)))
 			return rc;
+		if (fc_y_get(v, "token_env") && (a = fc_y_get(v, "token_file")))
+			return FAIL(a, "'router.admin': give token_env or token_file, not both");
 		if ((a = fc_y_get(v, "token_env"))) {
 			const char *var;
 			if ((rc = fc_y_str(L->d, a, "'token_env'", false, &var, L->err)))
@@ -739,6 +757,42 @@ const struct fc_conn *fc_config_conn(const struct fc_config *cfg, const char *na
 		if (strcmp(cfg->conns[i].name, name) == 0)
 			return &cfg->conns[i];
 	return NULL;
+}
+
+const struct fc_conn *fc_config_conn_kind(const struct fc_config *cfg, const char *name,
+                                          enum fc_conn_kind kind, struct fc_err *err)
+{
+	const struct fc_conn *c = fc_config_conn(cfg, name);
+	if (!c) {
+		char list[256] = "";
+		size_t off = 0;
+		for (size_t i = 0; i < cfg->nconns; i++)
+			off = fc_list_add(list, sizeof list, off, ", ", cfg->conns[i].name);
+		fc_errf(err, FC_ECONFIG, "unknown connection '%s' (defined: %s)", name,
+		        cfg->nconns ? list : "none");
+		return NULL;
+	}
+	if (c->kind != kind) {
+		fc_errf(err, FC_ECONFIG, "connection '%s' is %s, expected %s", name,
+		        fc_conn_kind_name(c->kind), fc_conn_kind_name(kind));
+		return NULL;
+	}
+	return c;
+}
+
+const char *fc_config_legacy_conn(const struct fc_config *cfg, const char **key)
+{
+	const char *k = cfg->sync.source ? "sync.source" : cfg->cdc.source ? "cdc.source" : NULL;
+	if (key)
+		*key = k;
+	return cfg->sync.source ? cfg->sync.source : cfg->cdc.source;
+}
+
+const char *fc_config_target_conn(const struct fc_config *cfg, const char **key)
+{
+	if (key)
+		*key = cfg->sync.target ? "sync.target" : NULL;
+	return cfg->sync.target;
 }
 
 const char *fc_conn_kind_name(enum fc_conn_kind k)

@@ -29,6 +29,10 @@ struct fc_conn {
 	const char *dsn;        /* secrets expanded: never print */
 	const char *shown;      /* dsn with the password as ***: printable */
 	const char *password;   /* password_env / password_file, or NULL */
+	const char **secrets;   /* every value the loader substituted: each ${VAR}
+	                         * of the dsn/url and the password; masked in
+	                         * shown and in messages (fc_dsn_mask) */
+	size_t nsecrets;
 	struct fc_mysql_dsn my; /* kind mysql: the parsed dsn (password merged) */
 	int line, col;
 };
@@ -126,6 +130,19 @@ const char *fc_config_default_path(const char *flag);
 
 /* A connection by name, or NULL. */
 const struct fc_conn *fc_config_conn(const struct fc_config *cfg, const char *name);
+
+/* A connection by name that must be of that kind; else NULL and err says
+ * "unknown connection 'x' (defined: a, b)" or "connection 'x' is postgres,
+ * expected mysql" (callers put where the name came from in front). */
+const struct fc_conn *fc_config_conn_kind(const struct fc_config *cfg, const char *name,
+                                          enum fc_conn_kind kind, struct fc_err *err);
+
+/* The default connections of commands and mapping files: the legacy
+ * (mysql) one is sync.source, else cdc.source; the target (postgres) one
+ * is sync.target. NULL when the config names none; *key (may be NULL)
+ * gets the config key it came from ("sync.source"), or NULL. */
+const char *fc_config_legacy_conn(const struct fc_config *cfg, const char **key);
+const char *fc_config_target_conn(const struct fc_config *cfg, const char **key);
 
 const char *fc_conn_kind_name(enum fc_conn_kind k);
 const char *fc_route_mode_name(enum fc_route_mode m);

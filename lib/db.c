@@ -1,7 +1,22 @@
 /* lib/db.c - see db.h. */
 #include "db.h"
 
+#include "dsn.h"
+
+#include <stdio.h>
 #include <string.h>
+
+/* err = "connection 'NAME' (SHOWN): MSG", with the connection's secrets
+ * masked in the server's message too (libpq echoes parts of a conninfo it
+ * cannot parse: a host, a port, a database name). */
+static void conn_fail(struct fc_err *err, const struct fc_conn *c, const char *msg)
+{
+	struct fc_arena a = FC_ARENA_INIT;
+	const char *m = fc_dsn_mask(msg, c->secrets, c->nsecrets, &a);
+	fc_errf(err, FC_ECONNECT, "connection '%s' (%s): %s", c->name, c->shown,
+	        m ? m : "(message hidden: out of memory)");
+	fc_arena_release(&a);
+}
 
 MYSQL *fc_mysql_open(const struct fc_conn *c, struct fc_err *err)
 {
@@ -23,8 +38,7 @@ MYSQL *fc_mysql_open(const struct fc_conn *c, struct fc_err *err)
 	mysql_options(my, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
 	if (!mysql_real_connect(my, c->my.host, c->my.user, c->my.password, c->my.database,
 	                        c->my.port, c->my.socket, CLIENT_MULTI_STATEMENTS)) {
-		fc_errf(err, FC_ECONNECT, "connection '%s' (%s): %s", c->name, c->shown,
-		        mysql_error(my));
+		conn_fail(err, c, mysql_error(my));
 		mysql_close(my);
 		return NULL;
 	}
@@ -33,7 +47,13 @@ MYSQL *fc_mysql_open(const struct fc_conn *c, struct fc_err *err)
 
 PGconn *fc_pg_open(const struct fc_conn *c, struct fc_err *err)
 {
-	const char *keys[8], *vals[8];
+	/* With expand_dbname, the keys after "dbname" override what its
+	 * connection string says, and the ones before are only defaults: ficus's
+	 * defaults go first (so the DSN's connect_timeout, application_name,
+	 * options=-csearch_path=... win), the password from password_env /
+	 * password_file after (it is meant to win). */
+	const char *keys[6], *vals[6];
+	char msg[512];
 	int n = 0;
 	PGconn *pg;
 
@@ -42,16 +62,14 @@ PGconn *fc_pg_open(const struct fc_conn *c, struct fc_err *err)
 		        fc_conn_kind_name(c->kind));
 		return NULL;
 	}
-	keys[n] = "dbname";
-	vals[n++] = c->dsn;
 	keys[n] = "connect_timeout";
 	vals[n++] = "5";
 	keys[n] = "application_name";
 	vals[n++] = "ficus";
 	keys[n] = "client_encoding";
 	vals[n++] = "UTF8";
-	keys[n] = "options";
-	vals[n++] = "-c TimeZone=UTC -c client_min_messages=warning";
+	keys[n] = "dbname";
+	vals[n++] = c->dsn;
 	if (c->password) {
 		keys[n] = "password";
 		vals[n++] = c->password;
@@ -64,10 +82,18 @@ PGconn *fc_pg_open(const struct fc_conn *c, struct fc_err *err)
 		return NULL;
 	}
 	if (PQstatus(pg) != CONNECTION_OK) {
-		char msg[512];
 		snprintf(msg, sizeof msg, "%s", PQerrorMessage(pg));
 		msg[strcspn(msg, "\n")] = '\0';
-		fc_errf(err, FC_ECONNECT, "connection '%s' (%s): %s", c->name, c->shown, msg);
+		conn_fail(err, c, msg);
+		PQfinish(pg);
+		return NULL;
+	}
+	/* What ficus's correctness rests on is set after connecting, whatever
+	 * the DSN's options say: times are read and written in UTC, text is
+	 * UTF-8; and NOTICEs ("does not exist, skipping") stay quiet. */
+	if (fc_pg_exec(pg, "SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'; "
+	               "SET client_min_messages = warning", err)) {
+		fc_err_prefix(err, "connection '%s' (%s)", c->name, c->shown);
 		PQfinish(pg);
 		return NULL;
 	}
@@ -117,7 +143,13 @@ int fc_pg_exec(PGconn *pg, const char *sql, struct fc_err *err)
 		PQclear(r);
 		return 0;
 	}
-	snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(r));
+	/* no result at all (out of memory, no connection): the reason is on
+	 * the connection */
+	snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(pg));
+	if (!msg[0])
+		snprintf(msg, sizeof msg, "%s", PQerrorMessage(pg));
+	if (!msg[0])
+		snprintf(msg, sizeof msg, "no result (%s)", PQresStatus(st));
 	msg[strcspn(msg, "\n")] = '\0';
 	PQclear(r);
 	first_line(head, sizeof head, sql);

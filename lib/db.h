@@ -1,6 +1,7 @@
 /* lib/db.h - opening the configured database connections.
  *
- * Errors name the connection and its redacted DSN:
+ * Errors name the connection and its redacted DSN (the config's secrets
+ * masked in the server's message too):
  * "connection 'legacy' (mysql://root@127.0.0.1:33061/baemin): Can't connect
  * to server on '127.0.0.1' (111)". */
 #ifndef FC_DB_H
@@ -16,8 +17,11 @@
  * session time zone). Caller closes with mysql_close(). */
 MYSQL *fc_mysql_open(const struct fc_conn *c, struct fc_err *err);
 
-/* Opens a PostgreSQL connection (UTF8, 5 s connect timeout, UTC session
- * time zone, application_name "ficus"). Caller closes with PQfinish(). */
+/* Opens a PostgreSQL connection. Defaults the DSN may override: 5 s
+ * connect timeout, application_name "ficus". Always, whatever the DSN's
+ * options: TimeZone UTC, client_encoding UTF8, client_min_messages warning
+ * (SET after connecting). A password_env / password_file password wins over
+ * the DSN's. Caller closes with PQfinish(). */
 PGconn *fc_pg_open(const struct fc_conn *c, struct fc_err *err);
 
 /* Runs statements that return no rows; on failure err names the

@@ -4,8 +4,10 @@
 #include "err.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int hexval(int c)
 {
@@ -146,16 +148,41 @@ int fc_dsn_parse_mysql(const char *dsn, struct fc_arena *a,
 	return 0;
 }
 
-/* Appends to out the value-blanked copy of "password=VALUE" parameters:
- * the value runs to the next separator in seps. */
-static size_t blank_params(const char *in, char *out, const char *seps)
+/* Whether s starts "password" followed by '=' (spaces around the '='
+ * allowed, as libpq allows them); *keylen gets the length of the text kept
+ * ("password = "). Matched anywhere, so keys ending in "password"
+ * (sslpassword) are blanked too. */
+static bool password_key(const char *s, size_t *keylen)
 {
-	size_t o = 0;
+	const char *p;
+	if (strncasecmp(s, "password", 8) != 0)
+		return false;
+	p = s + 8;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (*p != '=')
+		return false;
+	p++;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	*keylen = (size_t)(p - s);
+	return true;
+}
+
+/* Copies in to out with the values of "password=VALUE" parameters blanked
+ * to ***: a quoted value ('...', with \-escapes) ends at its closing quote,
+ * an unquoted one at the next separator in seps. Each match adds at most
+ * 3 bytes and takes at least 9: out needs 4 * strlen(in) / 3 + 4 bytes. */
+static void blank_params(const char *in, char *out, const char *seps)
+{
+	size_t o = 0, kl;
 	while (*in) {
-		if (strncmp(in, "password=", 9) == 0) {
-			memcpy(out + o, "password=***", 12);
-			o += 12;
-			in += 9;
+		if (password_key(in, &kl)) {
+			memcpy(out + o, in, kl);
+			o += kl;
+			memcpy(out + o, "***", 3);
+			o += 3;
+			in += kl;
 			if (*in == '\'') {
 				in++;
 				while (*in && *in != '\'') {
@@ -174,7 +201,21 @@ static size_t blank_params(const char *in, char *out, const char *seps)
 		out[o++] = *in++;
 	}
 	out[o] = '\0';
-	return o;
+}
+
+/* Where the URL starting at s (just after its "scheme://") ends: at the ','
+ * or other byte before the next "scheme://", else at the end. */
+static const char *url_end(const char *s)
+{
+	const char *next = strstr(s, "://");
+	if (!next)
+		return s + strlen(s);
+	while (next > s && (isalnum((unsigned char)next[-1]) || next[-1] == '+' ||
+	                    next[-1] == '.' || next[-1] == '-'))
+		next--;
+	if (next > s && next[-1] == ',')
+		next--;
+	return next;
 }
 
 const char *fc_dsn_redact(const char *dsn, struct fc_arena *a)
@@ -182,16 +223,19 @@ const char *fc_dsn_redact(const char *dsn, struct fc_arena *a)
 	size_t n = strlen(dsn), i = 0, o = 0;
 	/* "***" may replace an empty password: room for that at every '@' */
 	char *tmp = fc_arena_alloc(a, 4 * n + 16);
-	char *out = fc_arena_alloc(a, 4 * n + 16);
+	char *out = fc_arena_alloc(a, 8 * n + 40);
 
 	if (!tmp || !out)
 		return "***";
 	if (!strstr(dsn, "://")) {
 		/* libpq key=value form */
-		blank_params(dsn, out, " \t\n");
+		blank_params(dsn, out, " \t\n\r");
 		return out;
 	}
-	/* every user:password@ after a scheme (NATS allows lists of URLs) */
+	/* every user:password@ after a scheme (NATS allows lists of URLs). The
+	 * credentials run to the LAST '@' of the URL, not to the first '/', '?'
+	 * or ',': a password may hold any of them (a ${VAR} value, unencoded).
+	 * When in doubt this hides too much, never too little. */
 	while (i < n) {
 		const char *s = strstr(dsn + i, "://");
 		const char *end, *at = NULL, *colon = NULL;
@@ -204,7 +248,7 @@ const char *fc_dsn_redact(const char *dsn, struct fc_arena *a)
 		memcpy(tmp + o, dsn + i, (size_t)(s - dsn) - i);
 		o += (size_t)(s - dsn) - i;
 		i = (size_t)(s - dsn);
-		end = s + strcspn(s, "/?,");
+		end = url_end(s);
 		for (const char *c = s; c < end; c++)
 			if (*c == '@')
 				at = c;
@@ -223,4 +267,49 @@ const char *fc_dsn_redact(const char *dsn, struct fc_arena *a)
 	/* and ?password=... query parameters */
 	blank_params(tmp, out, "&#");
 	return out;
+}
+
+const char *fc_dsn_mask(const char *text, const char *const *secrets, size_t nsecrets,
+                        struct fc_arena *a)
+{
+	size_t n = strlen(text), o = 0;
+	unsigned char *hide;
+	char *out;
+
+	if (nsecrets == 0)
+		return fc_arena_strdup(a, text);
+	hide = calloc(n + 1, 1);
+	out = fc_arena_alloc(a, 3 * n + 1);
+	if (!hide || !out) {
+		free(hide);
+		return NULL;
+	}
+	/* mark every byte any occurrence of any secret covers (overlaps too) */
+	for (size_t k = 0; k < nsecrets; k++) {
+		size_t sl = secrets[k] ? strlen(secrets[k]) : 0;
+		if (sl == 0 || sl > n)
+			continue;
+		for (const char *p = text; (p = strstr(p, secrets[k])); p++)
+			memset(hide + (p - text), 1, sl);
+	}
+	for (size_t i = 0; i < n;) {
+		if (hide[i]) {
+			memcpy(out + o, "***", 3);
+			o += 3;
+			while (i < n && hide[i])
+				i++;
+		} else {
+			out[o++] = text[i++];
+		}
+	}
+	out[o] = '\0';
+	free(hide);
+	return out;
+}
+
+const char *fc_dsn_show(const char *dsn, const char *const *secrets, size_t nsecrets,
+                        struct fc_arena *a)
+{
+	const char *m = fc_dsn_mask(dsn, secrets, nsecrets, a);
+	return m ? fc_dsn_redact(m, a) : "***";
 }

@@ -27,7 +27,21 @@ int fc_dsn_parse_mysql(const char *dsn, struct fc_arena *a,
                        struct fc_mysql_dsn *out, const char **why);
 
 /* A copy of dsn (allocated in a) with any password replaced by "***":
- * the user:password@ part of URIs, and password=... in key=value form. */
+ * the user:password@ part of URIs (up to the URL's last '@', so a password
+ * holding '/', '?', ',' or '@' is hidden too), and password=... (spaces
+ * around '=' allowed) in key=value form and in URI query parameters. */
 const char *fc_dsn_redact(const char *dsn, struct fc_arena *a);
+
+/* A copy of text with every occurrence of each non-empty secret replaced
+ * by "***" (overlapping occurrences become one ***); NULL on ENOMEM. For
+ * the values a config substituted into a DSN (${VAR}, password_env,
+ * password_file), and for server messages that may echo them. */
+const char *fc_dsn_mask(const char *text, const char *const *secrets, size_t nsecrets,
+                        struct fc_arena *a);
+
+/* What to print for a DSN: fc_dsn_mask() with the secrets, then
+ * fc_dsn_redact(). */
+const char *fc_dsn_show(const char *dsn, const char *const *secrets, size_t nsecrets,
+                        struct fc_arena *a);
 
 #endif

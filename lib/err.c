@@ -45,6 +45,19 @@ int fc_err_prefix(struct fc_err *e, const char *fmt, ...)
 	return -e->code;
 }
 
+size_t fc_list_add(char *buf, size_t size, size_t off, const char *sep, const char *item)
+{
+	int n;
+	if (size == 0)
+		return 0;
+	if (off >= size)
+		off = size - 1;
+	n = snprintf(buf + off, size - off, "%s%s", off ? sep : "", item);
+	if (n < 0)
+		return off;
+	return off + (size_t)n < size ? off + (size_t)n : size - 1;
+}
+
 static const char *const names[] = {
 	"OK",
 #define FC_ERR_NAME(name, msg) "E" #name,

@@ -51,6 +51,12 @@ int fc_errf(struct fc_err *e, int code, const char *fmt, ...)
 int fc_err_prefix(struct fc_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Appends item to a list being written into buf (size bytes, off of them
+ * used), with sep before it unless the list is still empty; what does not
+ * fit is cut. Returns the new off (at most size - 1). For messages:
+ * "expected one of: a, b, c". */
+size_t fc_list_add(char *buf, size_t size, size_t off, const char *sep, const char *item);
+
 /* Name ("EINVAL") and message of a code; accepts negative or positive. */
 const char *fc_err_name(int code);
 const char *fc_strerror(int code);

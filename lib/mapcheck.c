@@ -1,45 +1,57 @@
 /* lib/mapcheck.c - see mapcheck.h. */
 #include "mapcheck.h"
 
+#include "buf.h"
 #include "ident.h"
 #include "schema.h"
 #include "sqltype.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-static void add(struct map_check *res, enum map_level level, const struct map_entity *e,
-                int line, int col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static void add(struct map_check *res, enum map_level level, const struct map_entity *e,
-                int line, int col, const char *fmt, ...)
+void map_check_add(struct map_check *res, enum map_level level, const char *path, int line,
+                   int col, const char *fmt, ...)
 {
+	struct fc_buf b = FC_BUF_INIT;
 	struct map_finding *f;
 	va_list ap;
-	int off;
 
-	if (res->n == res->cap) {
-		size_t cap = res->cap ? res->cap * 2 : 16;
-		struct map_finding *items = realloc(res->items, cap * sizeof *items);
-		if (!items)
-			return;   /* the count below still reports it */
-		res->items = items;
-		res->cap = cap;
-	}
+	/* counted first: a finding that cannot be stored still fails the check */
 	if (level == MAP_PROBLEM)
 		res->problems++;
 	else
 		res->warnings++;
+	if (res->n == res->cap) {
+		size_t cap = res->cap ? res->cap * 2 : 16;
+		struct map_finding *items;
+		if (res->cap > SIZE_MAX / 2 / sizeof *items)
+			return;
+		items = realloc(res->items, cap * sizeof *items);
+		if (!items)
+			return;   /* the count above still reports it */
+		res->items = items;
+		res->cap = cap;
+	}
 	f = &res->items[res->n++];
 	f->level = level;
-	off = snprintf(f->text, sizeof f->text, "%s:%d:%d: ", e->file->path, line, col);
+	/* the whole text, then as much of it as fits (a long path or name
+	 * only shortens the finding) */
 	va_start(ap, fmt);
-	vsnprintf(f->text + off, sizeof f->text - (size_t)off, fmt, ap);
+	if (fc_buf_printf(&b, "%s:%d:%d: ", path, line, col) == 0)
+		fc_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
+	snprintf(f->text, sizeof f->text, "%s", b.ptr ? b.ptr : "(out of memory)");
+	if (b.len >= sizeof f->text)
+		memcpy(f->text + sizeof f->text - 4, "...", 4);
+	fc_buf_release(&b);
 }
+
+#define add(res, level, e, line, col, ...) \
+	map_check_add((res), (level), (e)->file->path, (line), (col), __VA_ARGS__)
 
 void map_check_release(struct map_check *res)
 {
@@ -99,9 +111,60 @@ static void missing_column(struct map_check *res, const struct map_entity *e, in
 	    t->schema, t->name, name, n ? " (did you mean '" : "", n ? n : "", n ? "'?)" : "");
 }
 
+/* Whether PostgreSQL knows the type a column's `type:` names: *known gets
+ * the answer (false with *why when the name does not even parse). The
+ * base name is asked, without its modifier: to_regtype() takes
+ * "timestamp with time zone", format_type(.., NULL) names the type. A
+ * negative return only when the connection failed. */
+static int pg_type_known(PGconn *pg, const char *type, bool *known, char *why, size_t n,
+                         struct fc_err *err)
+{
+	char base[128];
+	const char *params[1] = { base };
+	const char *open = strchr(type, '('), *close = open ? strchr(open, ')') : NULL;
+	PGresult *r;
+
+	if (open && close)
+		snprintf(base, sizeof base, "%.*s%s", (int)(open - type), type, close + 1);
+	else
+		snprintf(base, sizeof base, "%s", type);
+	why[0] = '\0';
+	r = PQexecParams(pg, "SELECT format_type(to_regtype($1), NULL)", 1, NULL, params,
+	                 NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		*known = !PQgetisnull(r, 0, 0);
+		PQclear(r);
+		return 0;
+	}
+	if (PQstatus(pg) != CONNECTION_OK || !r) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", PQerrorMessage(pg));
+		msg[strcspn(msg, "\n")] = '\0';
+		PQclear(r);
+		return fc_errf(err, FC_ESQL, "postgres: looking up type '%s': %s", base, msg);
+	}
+	/* to_regtype() raises syntax errors ("foo bar") */
+	snprintf(why, n, " (postgres: %s)", PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)
+	                                        ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)
+	                                        : "error");
+	PQclear(r);
+	*known = false;
+	return 0;
+}
+
+static void unknown_type(struct map_check *res, const struct map_entity *e,
+                         const struct map_column *mc, const char *why)
+{
+	add(res, MAP_PROBLEM, e, mc->line, mc->col, "%s <- %s: unknown PostgreSQL type '%s'%s",
+	    mc->target, mc->source, mc->type, why);
+}
+
+/* type_known: whether PostgreSQL knows the column's `type:` (true without one);
+ * why says more when not. */
 static void check_column(struct map_check *res, const struct map_entity *e,
                          const struct map_column *mc, const struct fc_table_info *src,
-                         const struct fc_table_info *dst)
+                         const struct fc_table_info *dst, bool type_known,
+                         const char *type_why)
 {
 	const struct fc_column_info *s = fc_table_column(src, mc->source);
 	const struct fc_column_info *d = fc_table_column(dst, mc->target);
@@ -110,6 +173,8 @@ static void check_column(struct map_check *res, const struct map_entity *e,
 	enum fc_compat c;
 
 	res->columns++;
+	if (!type_known)
+		unknown_type(res, e, mc, type_why);
 	if (!s)
 		missing_column(res, e, mc->line, mc->col, "legacy", src, mc->source);
 	if (!d)
@@ -146,7 +211,7 @@ static void check_column(struct map_check *res, const struct map_entity *e,
 			    "%s <- %s: values missing from 'map' pass through unchanged into %s; "
 			    "add a 'default' to be safe", mc->target, mc->source, d->type.text);
 		}
-	} else if (mc->type) {
+	} else if (mc->type && type_known) {
 		struct fc_sqltype cast;
 		fc_sqltype_from_pg(mc->type, &cast);
 		c = fc_sqltype_compat(&cast, &d->type, true, why, sizeof why);
@@ -248,12 +313,21 @@ int map_check_entity(const struct map_entity *e, MYSQL *my, PGconn *pg,
 				    "column fills it", e->to.text, c->name);
 		}
 	}
-	if (have_src && have_dst)
-		for (size_t i = 0; i < e->ncolumns; i++)
-			check_column(res, e, &e->columns[i], &src, &dst);
+	rc = 0;
+	for (size_t i = 0; i < e->ncolumns; i++) {
+		const struct map_column *mc = &e->columns[i];
+		bool known = true;
+		char why[300] = "";
+		if (mc->type && (rc = pg_type_known(pg, mc->type, &known, why, sizeof why, err)))
+			break;
+		if (have_src && have_dst)
+			check_column(res, e, mc, &src, &dst, known, why);
+		else if (!known)
+			unknown_type(res, e, mc, why);
+	}
 	if (have_src)
 		fc_table_info_release(&src);
 	if (have_dst)
 		fc_table_info_release(&dst);
-	return 0;
+	return rc ? fc_err_prefix(err, "entity '%s'", e->name) : 0;
 }

@@ -33,4 +33,10 @@ int map_check_entity(const struct map_entity *e, MYSQL *my, PGconn *pg,
                      struct map_check *res, struct fc_err *err);
 void map_check_release(struct map_check *res);
 
+/* Records a finding "path:line:col: <message>" (cut to fit text[], ending
+ * "..."). Always counted in problems/warnings, even when it cannot be
+ * stored (out of memory). */
+void map_check_add(struct map_check *res, enum map_level level, const char *path, int line,
+                   int col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
 #endif

@@ -174,28 +174,10 @@ static int column(struct loader *L, const struct fc_ynode *k, const struct fc_yn
 		if ((rc = fc_y_str(L->d, x, "'default'", true, &c->default_value, L->err)))
 			return rc;
 	}
-	if ((x = fc_y_get(v, "null_if"))) {
-		/* an empty string is a common legacy stand-in for NULL: allow it */
-		if (x->kind == FC_Y_SCALAR && !x->plain) {
-			c->null_if = fc_arena_alloc(L->a, sizeof *c->null_if);
-			if (!c->null_if)
-				return NOMEM();
-			c->null_if[0] = x->str;
-			c->nnull_if = 1;
-		} else if (x->kind == FC_Y_SEQ) {
-			c->null_if = fc_arena_alloc(L->a, (x->n ? x->n : 1) * sizeof *c->null_if);
-			if (!c->null_if)
-				return NOMEM();
-			for (size_t i = 0; i < x->n; i++) {
-				if (x->items[i]->kind != FC_Y_SCALAR)
-					return FAIL(x->items[i], "'null_if' must be a list of strings");
-				c->null_if[i] = x->items[i]->str;
-			}
-			c->nnull_if = x->n;
-		} else if ((rc = fc_y_strlist(L->d, x, "'null_if'", &c->null_if, &c->nnull_if, L->err))) {
-			return rc;
-		}
-	}
+	/* "" (quoted) is a string like any other: null_if: "" and [""] work */
+	if ((x = fc_y_get(v, "null_if")) &&
+	    (rc = fc_y_strlist(L->d, x, "'null_if'", &c->null_if, &c->nnull_if, L->err)))
+		return rc;
 	if ((x = fc_y_get(v, "timezone"))) {
 		if ((rc = fc_y_str(L->d, x, "'timezone'", false, &c->timezone, L->err)) ||
 		    (rc = timezone_ok(L, x, c->timezone)))
@@ -223,7 +205,7 @@ static int entity(struct loader *L, const struct fc_ynode *k, const struct fc_yn
 	static const char *const from_keys[] = { "table", "key", "watch", NULL };
 	static const char *const to_keys[] = { "table", "key", NULL };
 	static const char *const event_keys[] = { "topic", "payload", NULL };
-	static const char *const payloads[] = { "zero", "full", NULL };
+	static const char *const payloads[] = { "zero", "full", "key", NULL };
 	struct fc_ynode *from, *to, *cols, *x, *fk, *tk, *w1, *w2;
 	char what[160];
 	size_t nto;
@@ -299,6 +281,8 @@ static int entity(struct loader *L, const struct fc_ynode *k, const struct fc_yn
 		if ((t = fc_y_get(x, "topic"))) {
 			if ((rc = fc_y_str(L->d, t, "'topic'", false, &e->topic, L->err)))
 				return rc;
+			if (!e->topic[0])
+				return FAIL(t, "'topic' must not be empty (default: %s.changed)", e->name);
 			for (const char *p = e->topic; *p; p++)
 				if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 				      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
@@ -308,9 +292,19 @@ static int entity(struct loader *L, const struct fc_ynode *k, const struct fc_yn
 			    strstr(e->topic, ".."))
 				return FAIL(t, "bad topic '%s': empty part between dots", e->topic);
 		}
-		if ((t = fc_y_get(x, "payload"))) {
+		if ((t = fc_y_get(x, "payload")) && t->kind == FC_Y_SEQ) {
+			/* a list of target columns */
+			if ((rc = ident_list(L, t, "'payload'", &e->payload_cols, &e->npayload_cols)))
+				return rc;
+			for (size_t i = 0; i < e->npayload_cols; i++)
+				if (!map_entity_column(e, e->payload_cols[i]))
+					return FAIL(t->items[i], "payload column '%s' is not in 'columns'",
+					            e->payload_cols[i]);
+			e->payload = MAP_PAYLOAD_COLUMNS;
+		} else if (t) {
 			int p;
-			if ((rc = fc_y_enum(L->d, t, "'payload'", payloads, &p, L->err)))
+			if ((rc = fc_y_enum(L->d, t, "'payload' (zero, key, full or a list of columns)",
+			                    payloads, &p, L->err)))
 				return rc;
 			e->payload = (enum map_payload)p;
 		}
@@ -455,15 +449,21 @@ static int add_dir(struct map_set *set, const char *dir, struct fc_err *err)
 		if (!is_yaml_name(de->d_name))
 			continue;
 		nn = realloc(names, (n + 1) * sizeof *names);
-		if (!nn || !(nn[n] = malloc(strlen(dir) + strlen(de->d_name) + 2))) {
-			free(nn ? nn : names);
-			closedir(d);
-			return fc_errf(err, FC_ENOMEM, "out of memory");
+		if (nn)
+			names = nn;
+		if (!nn || !(names[n] = malloc(strlen(dir) + strlen(de->d_name) + 2))) {
+			rc = fc_errf(err, FC_ENOMEM, "out of memory");
+			break;
 		}
-		names = nn;
 		sprintf(names[n++], "%s/%s", dir, de->d_name);
 	}
 	closedir(d);
+	if (rc) {
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return rc;
+	}
 	if (n == 0)
 		rc = fc_errf(err, FC_ECONFIG, "mappings folder '%s' has no *.yaml files", dir);
 	qsort(names, n, sizeof *names, cmp_str);
@@ -476,23 +476,23 @@ static int add_dir(struct map_set *set, const char *dir, struct fc_err *err)
 	return rc;
 }
 
+/* The file's source or target connection (key): named in the file (at
+ * line:col), else the config's default (from cfg_key); it must exist and
+ * be of that kind. */
 static int check_conn(const struct fc_config *cfg, const struct map_file *f,
-                      const char *key, const char *name, int line, int col,
-                      enum fc_conn_kind kind, struct fc_err *err)
+                      const char *key, const char *name, const char *cfg_key, int line,
+                      int col, enum fc_conn_kind kind, struct fc_err *err)
 {
-	const struct fc_conn *c;
+	struct fc_err e;
 	if (!name)
 		return fc_errf(err, FC_ECONFIG, "%s: no '%s' connection: name one in the file "
 		               "('%s: NAME') or in the config's sync section", f->path, key, key);
-	c = fc_config_conn(cfg, name);
-	if (!c)
-		return fc_errf(err, FC_ECONFIG, "%s:%d:%d: %s connection '%s' is not in %s",
-		               f->path, line, col, key, name, cfg->path);
-	if (c->kind != kind)
-		return fc_errf(err, FC_ECONFIG, "%s:%d:%d: %s connection '%s' is %s, expected %s",
-		               f->path, line, col, key, name, fc_conn_kind_name(c->kind),
-		               fc_conn_kind_name(kind));
-	return 0;
+	if (fc_config_conn_kind(cfg, name, kind, &e))
+		return 0;
+	if (line)
+		return fc_errf(err, FC_ECONFIG, "%s:%d:%d: %s: %s", f->path, line, col, key, e.msg);
+	return fc_errf(err, FC_ECONFIG, "%s: %s (%s of %s): %s", f->path, key, cfg_key, cfg->path,
+	               e.msg);
 }
 
 int map_set_load(const struct fc_config *cfg, struct map_set *set, struct fc_err *err)
@@ -513,14 +513,15 @@ int map_set_load(const struct fc_config *cfg, struct map_set *set, struct fc_err
 	}
 	for (size_t i = 0; rc == 0 && i < set->nfiles; i++) {
 		struct map_file *f = set->files[i];
+		const char *source_key = NULL, *target_key = NULL;
 		if (!f->source)
-			f->source = cfg->sync.source ? cfg->sync.source : cfg->cdc.source;
+			f->source = fc_config_legacy_conn(cfg, &source_key);
 		if (!f->target)
-			f->target = cfg->sync.target;
-		if ((rc = check_conn(cfg, f, "source", f->source, f->source_line, f->source_col,
-		                     FC_CONN_MYSQL, err)) ||
-		    (rc = check_conn(cfg, f, "target", f->target, f->target_line, f->target_col,
-		                     FC_CONN_POSTGRES, err)))
+			f->target = fc_config_target_conn(cfg, &target_key);
+		if ((rc = check_conn(cfg, f, "source", f->source, source_key, f->source_line,
+		                     f->source_col, FC_CONN_MYSQL, err)) ||
+		    (rc = check_conn(cfg, f, "target", f->target, target_key, f->target_line,
+		                     f->target_col, FC_CONN_POSTGRES, err)))
 			break;
 		for (size_t j = 0; rc == 0 && j < f->nentities; j++) {
 			const struct map_entity *e = &f->entities[j];

@@ -60,6 +60,8 @@ static int add_unique(struct fc_table_info *t, bool primary, const char *csv, si
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strcspn(p, ",");
 		u->cols[i] = fc_arena_strndup(&t->arena, p, len);
+		if (!u->cols[i])
+			return -FC_ENOMEM;
 		p += len + (p[len] == ',');
 	}
 	u->ncols = n;
@@ -90,20 +92,21 @@ int fc_mysql_table_info(MYSQL *my, const char *schema, const char *table,
 	int rc = 0;
 
 	memset(t, 0, sizeof *t);
-	fc_buf_puts(&where, "TABLE_SCHEMA = ");
-	if (schema && *schema)
-		fc_literal_mysql(&where, schema);
-	else
-		fc_buf_puts(&where, "DATABASE()");
-	fc_buf_puts(&where, " AND TABLE_NAME = ");
-	fc_literal_mysql(&where, table);
-	/* MySQL 8 upper-cases information_schema column names, MariaDB not: alias them */
-	fc_buf_printf(&q,
-	              "SELECT COLUMN_NAME, LOWER(COLUMN_TYPE), IS_NULLABLE = 'YES', "
-	              "COLUMN_DEFAULT IS NOT NULL OR EXTRA LIKE '%%auto_increment%%' "
-	              "OR EXTRA LIKE '%%GENERATED%%', CHARACTER_SET_NAME, TABLE_SCHEMA "
-	              "FROM information_schema.COLUMNS WHERE %s ORDER BY ORDINAL_POSITION",
-	              where.ptr);
+	if ((rc = fc_buf_puts(&where, "TABLE_SCHEMA = ")) ||
+	    (rc = schema && *schema ? fc_literal_mysql(&where, schema)
+	                            : fc_buf_puts(&where, "DATABASE()")) ||
+	    (rc = fc_buf_puts(&where, " AND TABLE_NAME = ")) ||
+	    (rc = fc_literal_mysql(&where, table)) ||
+	    /* MySQL 8 upper-cases information_schema column names, MariaDB not: alias them */
+	    (rc = fc_buf_printf(&q,
+	                        "SELECT COLUMN_NAME, LOWER(COLUMN_TYPE), IS_NULLABLE = 'YES', "
+	                        "COLUMN_DEFAULT IS NOT NULL OR EXTRA LIKE '%%auto_increment%%' "
+	                        "OR EXTRA LIKE '%%GENERATED%%', CHARACTER_SET_NAME, TABLE_SCHEMA "
+	                        "FROM information_schema.COLUMNS WHERE %s ORDER BY ORDINAL_POSITION",
+	                        where.ptr))) {
+		rc = fc_errf(err, FC_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (!(r = my_query(my, q.ptr, err))) {
 		rc = -FC_ESQL;
 		goto out;
@@ -121,23 +124,29 @@ int fc_mysql_table_info(MYSQL *my, const char *schema, const char *table,
 	}
 	while ((row = mysql_fetch_row(r))) {
 		struct fc_column_info *c = &t->cols[t->ncols++];
-		c->name = fc_arena_strdup(&t->arena, row[0]);
+		c->name = fc_arena_strdup(&t->arena, row[0] ? row[0] : "");
 		fc_sqltype_from_mysql(row[1] ? row[1] : "", &c->type);
 		c->nullable = row[2] && row[2][0] == '1';
 		c->has_default = row[3] && row[3][0] == '1';
 		c->charset = row[4] ? fc_arena_strdup(&t->arena, row[4]) : NULL;
 		if (!t->schema)
-			t->schema = fc_arena_strdup(&t->arena, row[5]);
+			t->schema = fc_arena_strdup(&t->arena, row[5] ? row[5] : "");
+		if (!c->name || !t->schema || (row[4] && !c->charset)) {
+			rc = fc_errf(err, FC_ENOMEM, "out of memory");
+			goto out;
+		}
 	}
 	/* MariaDB keeps JSON as LONGTEXT with a json_valid() CHECK */
 	mysql_free_result(r);
 	r = NULL;
 	fc_buf_reset(&q);
-	fc_buf_puts(&q, "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
-	            "WHERE CONSTRAINT_SCHEMA = ");
-	fc_literal_mysql(&q, t->schema ? t->schema : "");
-	fc_buf_puts(&q, " AND TABLE_NAME = ");
-	fc_literal_mysql(&q, table);
+	if (fc_buf_puts(&q, "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+	                "WHERE CONSTRAINT_SCHEMA = ") ||
+	    fc_literal_mysql(&q, t->schema) || fc_buf_puts(&q, " AND TABLE_NAME = ") ||
+	    fc_literal_mysql(&q, table)) {
+		rc = fc_errf(err, FC_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (mysql_real_query(my, q.ptr, q.len) == 0 && (r = mysql_store_result(my))) {
 		while ((row = mysql_fetch_row(r))) {
 			for (size_t i = 0; row[0] && i < t->ncols; i++) {
@@ -153,20 +162,29 @@ int fc_mysql_table_info(MYSQL *my, const char *schema, const char *table,
 		mysql_free_result(mysql_store_result(my));  /* MySQL < 8.0.16: no such view */
 	}
 	fc_buf_reset(&q);
-	fc_buf_printf(&q,
-	              "SELECT INDEX_NAME = 'PRIMARY', GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) "
-	              "FROM information_schema.STATISTICS WHERE %s AND NON_UNIQUE = 0 "
-	              "GROUP BY INDEX_NAME", where.ptr);
+	if (fc_buf_printf(&q,
+	                  "SELECT INDEX_NAME = 'PRIMARY', GROUP_CONCAT(COLUMN_NAME ORDER BY "
+	                  "SEQ_IN_INDEX) FROM information_schema.STATISTICS WHERE %s AND "
+	                  "NON_UNIQUE = 0 GROUP BY INDEX_NAME", where.ptr)) {
+		rc = fc_errf(err, FC_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (!(r = my_query(my, q.ptr, err))) {
 		rc = -FC_ESQL;
 		goto out;
 	}
 	n = (size_t)mysql_num_rows(r);
 	t->uniques = fc_arena_alloc(&t->arena, (n ? n : 1) * sizeof *t->uniques);
-	while (t->uniques && (row = mysql_fetch_row(r)))
-		if (row[1] && (rc = add_unique(t, row[0] && row[0][0] == '1', row[1], n)))
-			break;
 	t->name = fc_arena_strdup(&t->arena, table);
+	if (!t->uniques || !t->name) {
+		rc = fc_errf(err, FC_ENOMEM, "out of memory");
+		goto out;
+	}
+	while ((row = mysql_fetch_row(r)))
+		if (row[1] && (rc = add_unique(t, row[0] && row[0][0] == '1', row[1], n))) {
+			rc = fc_errf(err, FC_ENOMEM, "out of memory");
+			break;
+		}
 out:
 	if (r)
 		mysql_free_result(r);
@@ -183,7 +201,8 @@ static PGresult *pg_query(PGconn *pg, const char *sql, int nparams, const char *
 	PGresult *r = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		char msg[512];
-		snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(r));
+		/* no result at all: the reason is on the connection */
+		snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(pg));
 		msg[strcspn(msg, "\n")] = '\0';
 		fc_errf(err, FC_ESQL, "postgres: reading the schema: %s", msg);
 		PQclear(r);
@@ -229,6 +248,10 @@ int fc_pg_table_info(PGconn *pg, const char *schema, const char *table,
 	for (int i = 0; i < n; i++) {
 		struct fc_column_info *c = &t->cols[t->ncols++];
 		c->name = fc_arena_strdup(&t->arena, PQgetvalue(r, i, 0));
+		if (!c->name) {
+			rc = fc_errf(err, FC_ENOMEM, "out of memory");
+			goto out;
+		}
 		fc_sqltype_from_pg(PQgetvalue(r, i, 1), &c->type);
 		if (PQgetvalue(r, i, 2)[0] == 't') {
 			char *labels = PQgetvalue(r, i, 6);
@@ -243,8 +266,10 @@ int fc_pg_table_info(PGconn *pg, const char *schema, const char *table,
 		}
 		c->nullable = PQgetvalue(r, i, 3)[0] == 't';
 		c->has_default = PQgetvalue(r, i, 4)[0] == 't';
-		if (!t->schema)
-			t->schema = fc_arena_strdup(&t->arena, PQgetvalue(r, i, 5));
+		if (!t->schema && !(t->schema = fc_arena_strdup(&t->arena, PQgetvalue(r, i, 5)))) {
+			rc = fc_errf(err, FC_ENOMEM, "out of memory");
+			goto out;
+		}
 	}
 	PQclear(r);
 	params[0] = t->schema;
@@ -263,11 +288,17 @@ int fc_pg_table_info(PGconn *pg, const char *schema, const char *table,
 	}
 	n = PQntuples(r);
 	t->uniques = fc_arena_alloc(&t->arena, (size_t)(n ? n : 1) * sizeof *t->uniques);
-	for (int i = 0; t->uniques && i < n; i++)
-		if (!PQgetisnull(r, i, 1) &&
-		    (rc = add_unique(t, PQgetvalue(r, i, 0)[0] == 't', PQgetvalue(r, i, 1), (size_t)n)))
-			break;
 	t->name = fc_arena_strdup(&t->arena, table);
+	if (!t->uniques || !t->name) {
+		rc = fc_errf(err, FC_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		if (!PQgetisnull(r, i, 1) &&
+		    (rc = add_unique(t, PQgetvalue(r, i, 0)[0] == 't', PQgetvalue(r, i, 1), (size_t)n))) {
+			rc = fc_errf(err, FC_ENOMEM, "out of memory");
+			break;
+		}
 out:
 	PQclear(r);
 	if (rc)

@@ -2,6 +2,7 @@
 #include "sqltype.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,9 +153,101 @@ void fc_sqltype_from_mysql(const char *ct, struct fc_sqltype *t)
 	}
 }
 
-void fc_sqltype_from_pg(const char *ft, struct fc_sqltype *t)
+/* PostgreSQL's names for the aliases a user may write in a mapping's
+ * `type:` ("int8", "timestamptz", "varchar(20)"), as format_type() gives
+ * them; the canonical names map to themselves. */
+static const struct {
+	const char *alias, *name;
+} pg_aliases[] = {
+	{ "int", "integer" }, { "int4", "integer" }, { "integer", "integer" },
+	{ "int2", "smallint" }, { "smallint", "smallint" },
+	{ "int8", "bigint" }, { "bigint", "bigint" },
+	{ "bool", "boolean" }, { "boolean", "boolean" },
+	{ "float4", "real" }, { "real", "real" },
+	{ "float8", "double precision" }, { "double precision", "double precision" },
+	{ "decimal", "numeric" }, { "numeric", "numeric" },
+	{ "varchar", "character varying" }, { "character varying", "character varying" },
+	{ "char", "character" }, { "character", "character" }, { "bpchar", "character" },
+	{ "text", "text" },
+	{ "timestamptz", "timestamp with time zone" },
+	{ "timestamp with time zone", "timestamp with time zone" },
+	{ "timestamp", "timestamp without time zone" },
+	{ "timestamp without time zone", "timestamp without time zone" },
+	{ "timetz", "time with time zone" }, { "time with time zone", "time with time zone" },
+	{ "time", "time without time zone" },
+	{ "time without time zone", "time without time zone" },
+	{ "date", "date" }, { "jsonb", "jsonb" }, { "json", "json" }, { "bytea", "bytea" },
+	{ "uuid", "uuid" },
+};
+
+/* Writes to out the format_type() spelling of a type name: aliases
+ * resolved, lower case, single spaces, the modifier where PostgreSQL puts
+ * it ("timestamp(3) with time zone"). Names it does not know (enums,
+ * domains, intervals) are copied as they are. */
+static void pg_canonical(const char *in, char *out, size_t n)
 {
-	size_t len = strlen(ft);
+	char words[96], args[32] = "";
+	size_t w = 0;
+	bool array = false, space = false;
+	const char *p = in, *name = NULL;
+
+	snprintf(out, n, "%s", in);
+	for (; *p; p++) {
+		if (*p == '(') {
+			const char *close = strchr(p, ')');
+			size_t len = close ? (size_t)(close - p - 1) : 0;
+			if (!close || args[0] || len == 0 || len >= sizeof args)
+				return;
+			for (size_t i = 0; i < len; i++)
+				if (!isdigit((unsigned char)p[1 + i]) && p[1 + i] != ',' && p[1 + i] != ' ')
+					return;
+			for (size_t i = 0, j = 0; i <= len; i++)   /* "(10, 2)" -> "10,2" */
+				if (i == len || p[1 + i] != ' ')
+					args[j++] = i == len ? '\0' : p[1 + i];
+			p = close;
+			space = w > 0;
+		} else if (p[0] == '[' && p[1] == ']' && !p[2]) {
+			array = true;
+			break;
+		} else if (*p == ' ' || *p == '\t') {
+			space = w > 0;
+		} else if (isalnum((unsigned char)*p) || *p == '_') {
+			if (space && w + 1 < sizeof words)
+				words[w++] = ' ';
+			space = false;
+			if (w + 1 >= sizeof words)
+				return;
+			words[w++] = (char)tolower((unsigned char)*p);
+		} else {
+			return;   /* quotes, dots: a user-defined name */
+		}
+	}
+	words[w] = '\0';
+	for (size_t i = 0; i < sizeof pg_aliases / sizeof *pg_aliases; i++)
+		if (strcmp(words, pg_aliases[i].alias) == 0)
+			name = pg_aliases[i].name;
+	if (strcmp(words, "float") == 0)   /* float(p): real up to 24 bits */
+		name = args[0] && atoi(args) <= 24 ? "real" : "double precision";
+	if (!name)
+		return;
+	if (strcmp(name, "real") == 0 || strcmp(name, "double precision") == 0)
+		args[0] = '\0';
+	if (args[0] && (starts(name, "timestamp ") || starts(name, "time "))) {
+		const char *sp = strchr(name, ' ');
+		snprintf(out, n, "%.*s(%s)%s%s", (int)(sp - name), name, args, sp,
+		         array ? "[]" : "");
+	} else {
+		snprintf(out, n, "%s%s%s%s%s", name, args[0] ? "(" : "", args, args[0] ? ")" : "",
+		         array ? "[]" : "");
+	}
+}
+
+void fc_sqltype_from_pg(const char *given, struct fc_sqltype *t)
+{
+	char ft[96];
+	size_t len;
+	pg_canonical(given, ft, sizeof ft);
+	len = strlen(ft);
 	memset(t, 0, sizeof *t);
 	snprintf(t->text, sizeof t->text, "%s", ft);
 	t->length = -1;
@@ -362,7 +455,10 @@ enum fc_compat fc_sqltype_compat(const struct fc_sqltype *s, const struct fc_sql
 				    s->scale == 1 ? "" : "s", d->text);
 				return FC_COMPAT_BAD;
 			}
-			if (s->precision > int_digits(d->bits, false) - (d->bits == 64 ? 0 : 1)) {
+			/* an integer type of D digits holds every number of D - 1
+			 * digits, not every one of D (bigint: 19 digits, but not
+			 * 9999999999999999999) */
+			if (s->precision > int_digits(d->bits, d->is_unsigned) - 1) {
 				SAY("%s values may overflow %s", s->text, d->text);
 				return FC_COMPAT_BAD;
 			}
@@ -509,12 +605,33 @@ bool fc_sqltype_accepts(const struct fc_sqltype *d, const char *v)
 				return true;
 		return false;
 	}
-	case FC_T_INT:
+	case FC_T_INT: {
+		long long x;
+		int bits = d->bits > 0 && d->bits < 64 ? d->bits : 64;
+		if (!*v)
+			return false;
+		errno = 0;
+		if (d->is_unsigned) {
+			unsigned long long u;
+			while (isspace((unsigned char)*v))
+				v++;
+			if (*v == '-')
+				return false;
+			u = strtoull(v, &end, 10);
+			return *end == '\0' && end != v && errno != ERANGE &&
+			       (bits == 64 || u < (1ULL << bits));
+		}
+		x = strtoll(v, &end, 10);
+		if (*end || end == v || errno == ERANGE)
+			return false;
+		return bits == 64 || (x >= -(1LL << (bits - 1)) && x < (1LL << (bits - 1)));
+	}
 	case FC_T_YEAR:
 		if (!*v)
 			return false;
+		errno = 0;
 		(void)strtoll(v, &end, 10);
-		return *end == '\0';
+		return *end == '\0' && errno != ERANGE;
 	case FC_T_DECIMAL:
 	case FC_T_FLOAT:
 		if (!*v)

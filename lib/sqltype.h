@@ -53,8 +53,11 @@ struct fc_sqltype {
 
 /* From MySQL's COLUMN_TYPE (lower case as information_schema gives it). */
 void fc_sqltype_from_mysql(const char *column_type, struct fc_sqltype *t);
-/* From PostgreSQL's format_type(); labels of an enum type are added by the
- * caller (fc_sqltype_add_label). */
+/* From PostgreSQL's format_type(), or a name a user writes in a mapping's
+ * `type:`: aliases (int, int8, bool, float8, decimal(p,s), varchar(n),
+ * char(n), timestamptz, timetz, ...) become format_type()'s spelling, in
+ * t->text too. Labels of an enum type are added by the caller
+ * (fc_sqltype_add_label). */
 void fc_sqltype_from_pg(const char *formatted, struct fc_sqltype *t);
 void fc_sqltype_add_label(struct fc_sqltype *t, const char *label);
 

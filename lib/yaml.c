@@ -280,7 +280,9 @@ int fc_yaml_load(const char *path, const char *text, size_t len,
 		if (!yaml_parser_parse(&parser, &ev)) {
 			const char *problem = parser.problem ? parser.problem : "syntax error";
 			yaml_mark_t m = parser.problem_mark;
-			if (parser.context)
+			if (parser.error == YAML_MEMORY_ERROR)
+				rc = fc_errf(err, FC_ENOMEM, "%s: out of memory", path);
+			else if (parser.context)
 				rc = fail_at(&b, (int)m.line + 1, (int)m.column + 1, err,
 				             "YAML syntax error: %s %s (line %d)", problem,
 				             parser.context, (int)parser.context_mark.line + 1);
@@ -452,10 +454,7 @@ int fc_y_check_keys(const struct fc_ydoc *d, const struct fc_ynode *map,
 				best_d = dist;
 				best = *a;
 			}
-			off += (size_t)snprintf(list + off, off < sizeof list ? sizeof list - off : 0,
-			                        "%s%s", a == allowed ? "" : ", ", *a);
-			if (off >= sizeof list)
-				off = sizeof list - 1;
+			off = fc_list_add(list, sizeof list, off, ", ", *a);
 		}
 		if (best)
 			return fc_y_fail(d, k, err,
@@ -557,12 +556,8 @@ int fc_y_enum(const struct fc_ydoc *d, const struct fc_ynode *n,
 				return 0;
 			}
 	list[0] = '\0';
-	for (int i = 0; choices[i]; i++) {
-		off += (size_t)snprintf(list + off, off < sizeof list ? sizeof list - off : 0,
-		                        "%s%s", i ? ", " : "", choices[i]);
-		if (off >= sizeof list)
-			off = sizeof list - 1;
-	}
+	for (int i = 0; choices[i]; i++)
+		off = fc_list_add(list, sizeof list, off, ", ", choices[i]);
 	if (n && n->kind == FC_Y_SCALAR)
 		return fc_y_fail(d, n, err, "%s must be one of: %s (not '%s')", what,
 		                 list, n->str);
@@ -596,9 +591,13 @@ int fc_y_strlist(const struct fc_ydoc *d, const struct fc_ynode *n,
 	list = fc_arena_alloc(a, n->n * sizeof *list);
 	if (!list)
 		return fc_errf(err, FC_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n->n; i++)
+	for (size_t i = 0; i < n->n; i++) {
+		if (fc_y_is_null(n->items[i]))
+			return fc_y_fail(d, n->items[i], err, "%s: item %zu is null (for an empty "
+			                 "string write \"\")", what, i + 1);
 		if ((rc = fc_y_str(d, n->items[i], what, false, &list[i], err)))
 			return rc;
+	}
 	*out = list;
 	*count = n->n;
 	return 0;

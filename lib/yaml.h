@@ -95,7 +95,9 @@ int fc_y_int(const struct fc_ydoc *d, const struct fc_ynode *n,
 int fc_y_enum(const struct fc_ydoc *d, const struct fc_ynode *n,
               const char *what, const char *const *choices, int *out,
               struct fc_err *err);
-/* A list of strings, or one string taken as a list of one. The array is
+/* A list of strings, or one string taken as a list of one. A quoted ""
+ * is a string (null_if: "" and [""] work); null (~, an empty plain
+ * scalar), null items and an empty list are refused. The array is
  * arena-owned by d. */
 int fc_y_strlist(const struct fc_ydoc *d, const struct fc_ynode *n,
                  const char *what, const char ***out, size_t *count,

@@ -18,10 +18,13 @@ FICUS_SKIP_DEPS=1 bash scripts/sandbox.sh up
 . .sandbox/env
 
 step "2. The legacy monolith 'baemin' (MariaDB) and the new services' schemas (PostgreSQL)"
-$FICUS sample init --config "$CFG"
+# The sandbox's baemin and services are the sample's own (scripts/sandbox.sh
+# makes them for it): the demo resets them from scratch, whatever earlier
+# runs left there, hence --force.
+$FICUS sample init --config "$CFG" --force
 
 step "3. A day of legacy data: $ROWS shops with menus, orders and reviews"
-$FICUS sample load --config "$CFG" --rows "$ROWS"
+$FICUS sample load --config "$CFG" --rows "$ROWS" --force
 mariadb --no-defaults -h127.0.0.1 -P"$FICUS_MYSQL_PORT" -uroot baemin -t -e "
   SELECT 'shop' AS legacy_table, COUNT(*) AS \`rows\` FROM shop UNION ALL
   SELECT 'menu', COUNT(*) FROM menu UNION ALL

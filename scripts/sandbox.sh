@@ -21,9 +21,17 @@
 #                    monitoring port is FICUS_NATS_PORT + 1)
 #   FICUS_SKIP_DEPS=1  do not run scripts/deps.sh on `up`
 #
+# `up` records the ports in $SANDBOX_DIR/ports; later calls on that folder
+# use them as their defaults (so a shell without the exports still finds
+# its own servers), and refuse when the environment asks for other ports
+# than the running servers have (stop them with `down` to move them).
+#
 # Several sandboxes may run at once (different SANDBOX_DIR and ports): every
 # pid file, socket and log lives under SANDBOX_DIR or is keyed by port, and
-# processes are only ever signalled by their recorded pid, never by name.
+# processes are only ever signalled by their recorded pid, never by name. A
+# server is reported (and reused) as ours only when our recorded pid is the
+# one serving the port: MariaDB's @@datadir and PostgreSQL's data_directory
+# must be ours, and the pid must hold the listening socket.
 #
 # Running as root (containers, CI): mariadbd gets --user=root; PostgreSQL
 # refuses root, so initdb/pg_ctl run as the `postgres` user on a data dir it
@@ -51,9 +59,27 @@ REPO=$(cd "$SCRIPT_DIR/.." && pwd)
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 D=$(realpath -m "${SANDBOX_DIR:-$REPO/.sandbox}")
-MY_PORT=${FICUS_MYSQL_PORT:-33061}
-PG_PORT=${FICUS_PG_PORT:-54321}
-NATS_PORT=${FICUS_NATS_PORT:-42220}
+PORTS_FILE=$D/ports
+
+# The ports recorded by the last `up` on this folder (mysql=N, pg=N, nats=N).
+REC_MY="" REC_PG="" REC_NATS=""
+if [ -f "$PORTS_FILE" ]; then
+    while IFS='=' read -r k v; do
+        [[ "$v" =~ ^[0-9]+$ ]] || continue
+        case "$k" in
+            mysql) REC_MY=$v ;;
+            pg) REC_PG=$v ;;
+            nats) REC_NATS=$v ;;
+        esac
+    done <"$PORTS_FILE"
+fi
+MY_PORT=${FICUS_MYSQL_PORT:-${REC_MY:-33061}}
+PG_PORT=${FICUS_PG_PORT:-${REC_PG:-54321}}
+NATS_PORT=${FICUS_NATS_PORT:-${REC_NATS:-42220}}
+# `down` stops what runs, by pid: the recorded ports are the ones that matter
+if [ "${1:-}" = down ]; then
+    MY_PORT=${REC_MY:-$MY_PORT} PG_PORT=${REC_PG:-$PG_PORT} NATS_PORT=${REC_NATS:-$NATS_PORT}
+fi
 NATS_MON=$((NATS_PORT + 1))
 PG_BIN=/usr/lib/postgresql/15/bin
 
@@ -111,6 +137,30 @@ alive() {
 # port_busy PORT: something accepts TCP connections on 127.0.0.1:PORT.
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# listens PID PORT: PID holds a socket listening on TCP PORT. 0 yes, 1 no,
+# 2 cannot tell (no /proc, or PID's fds are not ours to read).
+listens() {
+    local pid=$1 hex inodes ino fd link
+    hex=$(printf '%04X' "$2")
+    [ -r /proc/net/tcp ] && [ -r "/proc/$pid/fd" ] || return 2
+    inodes=$(awk -v p="$hex" '$4 == "0A" { n = split($2, a, ":"); if (a[n] == p) print $10 }' \
+        /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+    [ -n "$inodes" ] || return 1
+    for fd in /proc/"$pid"/fd/*; do
+        link=$(readlink "$fd" 2>/dev/null) || continue
+        for ino in $inodes; do
+            [ "$link" = "socket:[$ino]" ] && return 0
+        done
+    done
+    return 1
+}
+
+# not_ours NAME PID PORT WHAT: the error for a port answered by some other
+# server than our PID; WHAT describes what answers there.
+not_ours() {
+    echo "sandbox: $1: our server (pid $2) is not the one on 127.0.0.1:$3${4:+ ($4)}; set the port our server has, or run 'down' first" >&2
+}
+
 # wait_gone NAME PID COMM: wait up to 30 s for PID to exit, then KILL it.
 # The caller has already asked it to stop.
 wait_gone() {
@@ -148,6 +198,20 @@ my_sock() { mariadb --no-defaults --protocol=SOCKET -S "$MY_SOCK" -uroot --conne
 # mariadb-admin ping exits 0 whenever the server answers, even "access denied".
 my_ping() { mariadb-admin --no-defaults --protocol=TCP -h127.0.0.1 -P"$MY_PORT" -uroot --connect-timeout=2 ping >/dev/null 2>&1; }
 
+# my_ours PID: the server answering on MY_PORT is ours (datadir, port, pid).
+MY_OTHER=""
+my_ours() {
+    local got want rc=0
+    got=$(my_tcp -N -B -e 'select @@port, @@datadir' 2>/dev/null | tr '\t' ' ') || got=""
+    want="$MY_PORT $(realpath -m "$MY_DATA")/"
+    if [ "$got" != "$want" ]; then
+        MY_OTHER="it answers with port and datadir '${got:-?}', ours are '$want'"
+        return 1
+    fi
+    listens "$1" "$MY_PORT" || rc=$?
+    [ "$rc" -ne 1 ] || { MY_OTHER="pid $1 does not hold the listening socket"; return 1; }
+}
+
 my_fail() {
     echo "sandbox: mariadb: $1; last 30 lines of $MY_LOG:" >&2
     tail -n 30 "$MY_LOG" >&2 2>/dev/null || true
@@ -160,6 +224,7 @@ mysql_up() {
     if [ -n "$pid" ] && alive "$pid" mariadbd; then
         for ((i = 0; i < 600; i++)); do my_ping && break; sleep 0.1; done
         my_ping || my_fail "pid $pid is alive but does not answer on 127.0.0.1:$MY_PORT"
+        my_ours "$pid" || { not_ours mariadb "$pid" "$MY_PORT" "$MY_OTHER"; exit 1; }
         say "mariadb: already running on 127.0.0.1:$MY_PORT"
     else
         if [ -n "$pid" ] || [ -f "$MY_PIDF" ]; then
@@ -236,8 +301,10 @@ mysql_wait() {
 mysql_status() {
     local pid
     pid=$(read_pid "$MY_PIDF")
-    if [ -n "$pid" ] && alive "$pid" mariadbd && my_ping; then
+    if [ -n "$pid" ] && alive "$pid" mariadbd && my_ping && my_ours "$pid"; then
         echo "mariadb:  running (pid $pid, 127.0.0.1:$MY_PORT)"
+    elif [ -n "$pid" ] && alive "$pid" mariadbd && my_ping; then
+        echo "mariadb:  NOT OURS on 127.0.0.1:$MY_PORT: our pid $pid runs, but $MY_OTHER"; return 1
     else
         echo "mariadb:  stopped"; return 1
     fi
@@ -254,6 +321,20 @@ pg_base() {
 pg_pid() { read_pid "$(pg_base)/data/postmaster.pid"; }
 pg_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 2 >/dev/null 2>&1; }
 pg_psql() { "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
+
+# pg_ours PID: the server answering on PG_PORT is ours (data_directory, pid).
+PG_OTHER=""
+pg_ours() {
+    local got want rc=0
+    got=$(pg_psql -tAc 'show data_directory' 2>/dev/null) || got=""
+    want=$(realpath -m "$(pg_base)/data")
+    if [ "$(realpath -m "${got:-/nonexistent}")" != "$want" ]; then
+        PG_OTHER="it answers with data_directory '${got:-?}', ours is '$want'"
+        return 1
+    fi
+    listens "$1" "$PG_PORT" || rc=$?
+    [ "$rc" -ne 1 ] || { PG_OTHER="pid $1 does not hold the listening socket"; return 1; }
+}
 
 pg_fail() {
     local log
@@ -291,6 +372,7 @@ postgres_up() {
     if [ -n "$pid" ] && alive "$pid" postgres; then
         for ((i = 0; i < 600; i++)); do pg_ready && break; sleep 0.1; done
         pg_ready || pg_fail "pid $pid is alive but does not answer on 127.0.0.1:$PG_PORT"
+        pg_ours "$pid" || { not_ours postgres "$pid" "$PG_PORT" "$PG_OTHER"; exit 1; }
         say "postgres: already running on 127.0.0.1:$PG_PORT"
     else
         pg_choose_base
@@ -344,8 +426,10 @@ postgres_wait() {
 postgres_status() {
     local pid
     pid=$(pg_pid)
-    if [ -n "$pid" ] && alive "$pid" postgres && pg_ready; then
+    if [ -n "$pid" ] && alive "$pid" postgres && pg_ready && pg_ours "$pid"; then
         echo "postgres: running (pid $pid, 127.0.0.1:$PG_PORT)"
+    elif [ -n "$pid" ] && alive "$pid" postgres && pg_ready; then
+        echo "postgres: NOT OURS on 127.0.0.1:$PG_PORT: our pid $pid runs, but $PG_OTHER"; return 1
     else
         echo "postgres: stopped"; return 1
     fi
@@ -355,6 +439,24 @@ postgres_status() {
 
 nats_ready() {
     curl -sf --max-time 2 "http://127.0.0.1:$NATS_MON/healthz?js-enabled-only=true" 2>/dev/null | grep -q '"ok"'
+}
+
+# nats_ours PID: PID holds the listening sockets of NATS_PORT and NATS_MON
+# (when that cannot be told, the monitor's reported port must match).
+NATS_OTHER=""
+nats_ours() {
+    local rc=0 got
+    listens "$1" "$NATS_PORT" || rc=$?
+    if [ "$rc" -eq 2 ]; then
+        got=$(curl -sf --max-time 2 "http://127.0.0.1:$NATS_MON/varz" 2>/dev/null |
+            sed -n 's/^ *"port": *\([0-9]*\).*/\1/p' | head -n 1)
+        [ "$got" = "$NATS_PORT" ] && return 0
+        NATS_OTHER="the monitor on $NATS_MON reports port '${got:-?}'"
+        return 1
+    fi
+    [ "$rc" -eq 0 ] && listens "$1" "$NATS_MON" && return 0
+    NATS_OTHER="pid $1 does not hold the listening sockets of $NATS_PORT and $NATS_MON"
+    return 1
 }
 
 nats_fail() {
@@ -369,6 +471,7 @@ nats_up() {
     if [ -n "$pid" ] && alive "$pid" nats-server; then
         for ((i = 0; i < 300; i++)); do nats_ready && break; sleep 0.1; done
         nats_ready || nats_fail "pid $pid is alive but does not answer on 127.0.0.1:$NATS_MON"
+        nats_ours "$pid" || { not_ours nats "$pid" "$NATS_PORT" "$NATS_OTHER"; exit 1; }
         say "nats: already running on 127.0.0.1:$NATS_PORT"
         return 0
     fi
@@ -413,8 +516,10 @@ nats_wait() {
 nats_status() {
     local pid
     pid=$(read_pid "$NATS_PIDF")
-    if [ -n "$pid" ] && alive "$pid" nats-server && nats_ready; then
+    if [ -n "$pid" ] && alive "$pid" nats-server && nats_ready && nats_ours "$pid"; then
         echo "nats:     running (pid $pid, 127.0.0.1:$NATS_PORT, monitor http://127.0.0.1:$NATS_MON)"
+    elif [ -n "$pid" ] && alive "$pid" nats-server && nats_ready; then
+        echo "nats:     NOT OURS on 127.0.0.1:$NATS_PORT: our pid $pid runs, but $NATS_OTHER"; return 1
     else
         echo "nats:     stopped"; return 1
     fi
@@ -427,6 +532,36 @@ nats_status() {
 lock() {
     exec 9>"$D/.lock"
     flock -w 120 9 || die "another sandbox.sh holds $D/.lock"
+}
+
+# any_running: one of our recorded pids runs.
+any_running() {
+    local pid
+    pid=$(read_pid "$MY_PIDF"); [ -n "$pid" ] && alive "$pid" mariadbd && return 0
+    pid=$(pg_pid); [ -n "$pid" ] && alive "$pid" postgres && return 0
+    pid=$(read_pid "$NATS_PIDF"); [ -n "$pid" ] && alive "$pid" nats-server && return 0
+    return 1
+}
+
+# check_ports: refuse when the environment asks for other ports than the
+# ones our running servers were started on (recorded in $PORTS_FILE).
+check_ports() {
+    local diff=""
+    [ -f "$PORTS_FILE" ] || return 0
+    [ -z "$REC_MY" ] || [ "$MY_PORT" = "$REC_MY" ] || diff="$diff FICUS_MYSQL_PORT=$MY_PORT (running: $REC_MY)"
+    [ -z "$REC_PG" ] || [ "$PG_PORT" = "$REC_PG" ] || diff="$diff FICUS_PG_PORT=$PG_PORT (running: $REC_PG)"
+    [ -z "$REC_NATS" ] || [ "$NATS_PORT" = "$REC_NATS" ] || diff="$diff FICUS_NATS_PORT=$NATS_PORT (running: $REC_NATS)"
+    [ -n "$diff" ] || return 0
+    any_running || return 0
+    die "the sandbox in $D runs on ports mysql $REC_MY, pg $REC_PG, nats $REC_NATS (see $PORTS_FILE), but the environment asks for:$diff. Unset those variables (or '. $ENV_FILE'), or run '$0 down' first to move the sandbox to other ports."
+}
+
+write_ports() {
+    local tmp
+    tmp=$(mktemp "$D/.ports.XXXXXX")
+    printf 'mysql=%s\npg=%s\nnats=%s\n' "$MY_PORT" "$PG_PORT" "$NATS_PORT" >"$tmp"
+    chmod 644 "$tmp"
+    mv -f "$tmp" "$PORTS_FILE"
 }
 
 write_files() {
@@ -471,9 +606,11 @@ cmd_up() {
     fi
     mkdir -p "$D"
     lock
+    check_ports
     mysql_up
     postgres_up
     nats_up
+    write_ports
     write_files
     say "mariadb  mysql://root@127.0.0.1:$MY_PORT/baemin (pid $(read_pid "$MY_PIDF"), binlog $MY_BINLOG)"
     say "postgres postgresql://postgres@127.0.0.1:$PG_PORT/services (pid $(pg_pid))"
@@ -519,6 +656,7 @@ cmd_down() {
 
 cmd_status() {
     local rc=0
+    check_ports
     mysql_status || rc=1
     postgres_status || rc=1
     nats_status || rc=1

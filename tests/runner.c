@@ -27,6 +27,11 @@ extern void __lsan_do_leak_check(void) __attribute__((weak));
 static struct t_case *head, **tail = &head;
 static size_t ncases;
 static char tmpdir[256];
+static pid_t test_pid;      /* in a test's process: its pid (names its files) */
+
+static double now_s(void);
+
+#define CLEANUP_TIMEOUT_S 300
 
 void t_register(struct t_case *c)
 {
@@ -58,6 +63,109 @@ const char *t_tmpdir(void)
 			t_fail(__FILE__, __LINE__, "mkdir %s: %s", tmpdir, strerror(errno));
 	}
 	return tmpdir;
+}
+
+/* The test's cleanup commands go to /tmp/ficus-test-<pid>.cleanup, one a
+ * line; the runner (the parent) runs and removes it when the test ends. */
+static void cleanup_path(pid_t pid, char *out, size_t n)
+{
+	snprintf(out, n, "/tmp/ficus-test-%d.cleanup", (int)pid);
+}
+
+void t_defer(const char *fmt, ...)
+{
+	char cmd[4096], path[64];
+	va_list ap;
+	FILE *f;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof cmd || strchr(cmd, '\n'))
+		t_fail(__FILE__, __LINE__, "t_defer: one line of at most %zu bytes, not: %s",
+		       sizeof cmd - 1, cmd);
+	cleanup_path(test_pid ? test_pid : getpid(), path, sizeof path);
+	f = fopen(path, "a");
+	if (!f || fprintf(f, "%s\n", cmd) < 0 || fclose(f) != 0)
+		t_fail(__FILE__, __LINE__, "t_defer: cannot write %s: %s", path, strerror(errno));
+}
+
+/* Runs one cleanup command with its output into the test's log; returns
+ * its exit status (or 128 + signal, or -1). */
+static int run_cleanup_command(const char *cmd, int log_fd)
+{
+	int status = 0;
+	double t0 = now_s();
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		setpgid(0, 0);
+		dup2(log_fd, 1);
+		dup2(log_fd, 2);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if ((w < 0 && errno != EINTR) || now_s() - t0 > CLEANUP_TIMEOUT_S) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		usleep(10000);
+	}
+	kill(-pid, SIGKILL);   /* whatever it left behind in its group */
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* Runs the commands a test deferred, last first, then removes the file.
+ * Returns how many failed (each is reported). */
+static int run_cleanup(pid_t pid, const char *name, int log_fd)
+{
+	char path[64], **cmds = NULL, line[4200];
+	size_t n = 0;
+	int failed = 0;
+	FILE *f;
+
+	cleanup_path(pid, path, sizeof path);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f)) {
+		char **c = realloc(cmds, (n + 1) * sizeof *cmds);
+		line[strcspn(line, "\n")] = '\0';
+		if (!c || !(c[n] = strdup(line))) {
+			cmds = c ? c : cmds;
+			printf("warning: %s: out of memory reading %s\n", name, path);
+			failed++;
+			break;
+		}
+		cmds = c;
+		n++;
+	}
+	fclose(f);
+	for (size_t i = n; i > 0; i--) {
+		int rc;
+		dprintf(log_fd, "---- cleanup: %s\n", cmds[i - 1]);
+		rc = run_cleanup_command(cmds[i - 1], log_fd);
+		if (rc != 0) {
+			printf("warning: %s: cleanup `%s` %s %d\n", name, cmds[i - 1],
+			       rc < 0 ? "timed out or failed," : "exited", rc);
+			failed++;
+		}
+		free(cmds[i - 1]);
+	}
+	free(cmds);
+	unlink(path);
+	return failed;
 }
 
 /* "tests/lib/yaml_test.c" + "dup_key" -> "lib/yaml:dup_key" */
@@ -120,6 +228,7 @@ static int run_one(struct t_case *c, const char *name, bool verbose)
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
+		test_pid = getpid();
 		dup2(fd, 1);
 		dup2(fd, 2);
 		close(fd);
@@ -150,6 +259,8 @@ static int run_one(struct t_case *c, const char *name, bool verbose)
 	}
 	/* whatever the test started (servers, ficus processes) ends with it */
 	kill(-pid, SIGKILL);
+	/* and what it asked to be undone (t_defer), before its folder goes */
+	run_cleanup(pid, name, fd);
 	close(fd);
 	{
 		char cmd[300];
@@ -226,4 +337,66 @@ int main(int argc, char **argv)
 	}
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
+}
+
+/* --- the runner's own tests --- */
+
+/* Helpers run by the tests below through a second runner; on their own
+ * (no FICUS_T_DEFER_MARK) they do nothing. */
+TEST(defer_helper_fails)
+{
+	const char *mark = getenv("FICUS_T_DEFER_MARK");
+	if (!mark)
+		return;
+	t_defer("echo first >> '%s'", mark);
+	t_defer("echo second >> '%s'", mark);
+	t_fail(__FILE__, __LINE__, "failing on purpose: the deferred commands run anyway");
+}
+
+TEST_TIMEOUT(defer_helper_hangs, 1)
+{
+	const char *mark = getenv("FICUS_T_DEFER_MARK");
+	if (!mark)
+		return;
+	t_defer("echo after-timeout >> '%s'", mark);
+	sleep(30);
+}
+
+TEST(defer_helper_crashes)
+{
+	const char *mark = getenv("FICUS_T_DEFER_MARK");
+	if (!mark)
+		return;
+	t_defer("echo after-crash >> '%s'", mark);
+	raise(SIGSEGV);
+}
+
+/* t_defer's commands run after the test, whatever became of it, last
+ * first; and the file that held them is gone. */
+TEST(deferred_commands_run_whatever_the_outcome)
+{
+	char self[4096], mark[512], cmd[5000], *out, *text;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	static const struct {
+		const char *test, *want;
+	} cases[] = {
+		{ "runner:defer_helper_fails", "second\nfirst\n" },
+		{ "runner:defer_helper_hangs", "after-timeout\n" },
+		{ "runner:defer_helper_crashes", "after-crash\n" },
+	};
+
+	ASSERT(n > 0);
+	self[n] = '\0';
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		snprintf(mark, sizeof mark, "%s/mark%zu", t_tmpdir(), i);
+		snprintf(cmd, sizeof cmd, "FICUS_T_DEFER_MARK='%s' '%s' %s", mark, self,
+		         cases[i].test);
+		ASSERT_EQ(t_run(&out, "%s", cmd), 1);
+		ASSERT_CONTAINS(out, "FAIL ");
+		ASSERT_CONTAINS(out, "---- cleanup: echo ");
+		free(out);
+		ASSERT_EQ(t_run(&text, "cat '%s'", mark), 0);
+		ASSERT_STR_EQ(text, cases[i].want);
+		free(text);
+	}
 }

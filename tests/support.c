@@ -21,11 +21,12 @@ const char *t_env(const char *name)
 
 char *t_write(const char *dir, const char *name, const char *text)
 {
-	static char paths[8][512];
+	static char paths[8][4096];
 	static int next;
 	char *p = paths[next++ % 8];
 	FILE *f;
-	snprintf(p, 512, "%s/%s", dir, name);
+	if ((size_t)snprintf(p, sizeof paths[0], "%s/%s", dir, name) >= sizeof paths[0])
+		t_fail(__FILE__, __LINE__, "path too long: %s/%s", dir, name);
 	f = fopen(p, "w");
 	if (!f)
 		t_fail(__FILE__, __LINE__, "cannot write %s: %s", p, strerror(errno));
@@ -120,3 +121,118 @@ void t_pg(const char *db, const char *sql)
 	PQclear(r);
 	PQfinish(pg);
 }
+
+/* --- allocation failures, for the out-of-memory paths ---
+ *
+ * The test binary replaces malloc, calloc, realloc and free (glibc allows
+ * that) with thin wrappers around glibc's own, which fail on demand. Under
+ * AddressSanitizer the sanitizer owns the allocator: no injection there
+ * (t_alloc_fail_after returns false and the test skips). */
+#if defined(__SANITIZE_ADDRESS__)
+#define T_NO_ALLOC_INJECTION 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define T_NO_ALLOC_INJECTION 1
+#endif
+#endif
+
+#ifndef T_NO_ALLOC_INJECTION
+#include <malloc.h>
+
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+
+static long alloc_countdown = -1;   /* allocations left before failing; -1: never */
+
+static bool alloc_fails(void)
+{
+	if (alloc_countdown < 0)
+		return false;
+	if (alloc_countdown == 0) {
+		errno = ENOMEM;
+		return true;
+	}
+	alloc_countdown--;
+	return false;
+}
+
+/* bytes handed out through these wrappers and not yet freed */
+static size_t heap_live;
+
+static void *counted(void *p)
+{
+	if (p)
+		heap_live += malloc_usable_size(p);
+	return p;
+}
+
+static void uncount(void *p)
+{
+	if (p)
+		heap_live -= malloc_usable_size(p);
+}
+
+void *malloc(size_t n)
+{
+	return alloc_fails() ? NULL : counted(__libc_malloc(n));
+}
+
+void *calloc(size_t n, size_t size)
+{
+	return alloc_fails() ? NULL : counted(__libc_calloc(n, size));
+}
+
+void *realloc(void *p, size_t n)
+{
+	size_t old = p ? malloc_usable_size(p) : 0;
+	void *q;
+	if (alloc_fails())
+		return NULL;
+	q = __libc_realloc(p, n);
+	if (q || n == 0) {
+		heap_live -= old;
+		counted(q);
+	}
+	return q;
+}
+
+void free(void *p)
+{
+	uncount(p);
+	__libc_free(p);
+}
+
+bool t_alloc_fail_after(long n)
+{
+	alloc_countdown = n;
+	return true;
+}
+
+void t_alloc_reset(void)
+{
+	alloc_countdown = -1;
+}
+
+size_t t_heap_in_use(void)
+{
+	return heap_live;
+}
+#else
+bool t_alloc_fail_after(long n)
+{
+	(void)n;
+	printf("skipped: no allocation failures under AddressSanitizer\n");
+	return false;
+}
+
+void t_alloc_reset(void)
+{
+}
+
+size_t t_heap_in_use(void)
+{
+	return 0;
+}
+#endif

@@ -77,6 +77,13 @@ void t_fail(const char *file, int line, const char *fmt, ...)
 			       #hay, #needle, h_);                             \
 	} while (0)
 
+/* Records a shell command (printf-style, one line) that the runner runs
+ * after this test has ended, whatever the outcome: passed, failed, crashed
+ * or timed out. Commands run last-recorded first, like a stack. For what
+ * the test's process group cannot take down with it (servers started with
+ * setsid, files outside the test's folder). */
+void t_defer(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* --- helpers for integration tests (tests/support.c) --- */
 
 /* An environment variable the sandbox sets; fails the test when missing. */
@@ -96,5 +103,19 @@ void t_pg(const char *db, const char *sql);
 /* A DSN for database db on the sandbox's servers (static storage). */
 const char *t_mysql_dsn(const char *db);
 const char *t_pg_dsn(const char *db);
+
+
+/* --- out-of-memory paths (tests/support.c) --- */
+
+/* Lets the next n allocations (malloc, calloc, realloc) succeed and fails
+ * every one after them, until t_alloc_reset() (n = -1: none fails, to ask
+ * whether the build can). Returns false (and prints
+ * "skipped") in builds that cannot inject failures (AddressSanitizer):
+ * the test then returns without checking. */
+bool t_alloc_fail_after(long n);
+void t_alloc_reset(void);
+/* Bytes allocated on the heap now (0 where unknown), for leak checks
+ * without LeakSanitizer: the same work done twice must not grow it. */
+size_t t_heap_in_use(void);
 
 #endif

@@ -14,7 +14,8 @@ TEST(help_lists_every_command)
 {
 	char *out;
 	static const char *const cmds[] = { "config check", "mappings check", "sample init",
-	                                    "sample load", NULL };
+	                                    "sample load", "cdc read", "cdc stream",
+	                                    "cdc replay", "cdc status", NULL };
 	ASSERT_EQ(t_run(&out, "%s --help", bin()), 0);
 	ASSERT_CONTAINS(out, "usage: ficus <command> [options]");
 	for (int i = 0; cmds[i]; i++)
@@ -84,4 +85,55 @@ TEST(config_check_prints_redacted)
 	                t_write(dir, "g.yaml", "connections:\n  legacy: { knd: mysql }\n")), 2);
 	ASSERT_CONTAINS(out, "g.yaml:2:13: unknown key 'knd' (did you mean 'kind'?");
 	free(out);
+}
+
+/* `ficus --help` says that sample init drops what it re-creates. */
+TEST(help_says_sample_init_drops)
+{
+	char *out;
+	ASSERT_EQ(t_run(&out, "%s --help", bin()), 0);
+	ASSERT_CONTAINS(out, "sample init      drop and re-create the sample legacy database and "
+	                "schemas shop, ad, ordering");
+	free(out);
+	ASSERT_EQ(t_run(&out, "%s sample init --help", bin()), 0);
+	ASSERT_CONTAINS(out, "--force");
+	ASSERT_CONTAINS(out, "refuses");
+	free(out);
+	ASSERT_EQ(t_run(&out, "%s sample load --help", bin()), 0);
+	ASSERT_CONTAINS(out, "--force");
+	free(out);
+}
+
+/* Each SANITIZE value builds in its own folder: objects of one sanitizer
+ * never end up linked with another's. */
+TEST(sanitizer_builds_do_not_share_objects)
+{
+	char *out;
+	static const char *const values[] = { "", "address", "undefined", "address,undefined",
+	                                      "thread", NULL };
+	char seen[8][128];
+	for (int i = 0; values[i]; i++) {
+		char obj[128], bin_dir[128];
+		/* a make of its own, not one that inherits `make test`'s variables */
+		ASSERT_EQ(t_run(&out, "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZE "
+		                "make -s --no-print-directory -C %s SANITIZE=%s "
+		                "--eval='t-show-dirs: ; @echo $(OBJ) $(OUT)' t-show-dirs",
+		                t_env("FICUS_ROOT"), values[i]), 0);
+		ASSERT_EQ(sscanf(out, "%127s %127s", obj, bin_dir), 2);
+		free(out);
+		if (!values[i][0]) {
+			ASSERT_STR_EQ(obj, "build/dev");
+			ASSERT_STR_EQ(bin_dir, "bin");
+		} else {
+			char want[160];
+			snprintf(want, sizeof want, "%s/bin", obj);
+			ASSERT_STR_EQ(bin_dir, want);
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(seen[j], obj) == 0)
+				t_fail(__FILE__, __LINE__, "SANITIZE='%s' and '%s' share %s", values[j],
+				       values[i], obj);
+		snprintf(seen[i], sizeof seen[i], "%s", obj);
+	}
+	ASSERT_STR_EQ(seen[3], "build/san-address-undefined");
 }

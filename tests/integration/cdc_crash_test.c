@@ -277,8 +277,20 @@ TEST_TIMEOUT(sigkill_twenty_times_every_event_once_in_order, 300)
 				       grade[i], got_grade[i]);
 		}
 		ASSERT_EQ(rows, want);
+		for (int i = 0; i <= MAX_ID; i++) {
+			free(got_item[i]);
+			free(got_grade[i]);
+		}
+		free(got_item);
+		free(got_grade);
 	}
 	PQclear(r);
 	PQfinish(pg);
 	ASSERT(kills >= 20);
+	for (int i = 0; i <= MAX_ID; i++) {
+		free(item[i]);
+		free(grade[i]);
+	}
+	free(item);
+	free(grade);
 }

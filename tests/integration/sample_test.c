@@ -10,13 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A fresh PostgreSQL database t_sample and a config whose connections
- * point at t_sample on both servers; returns the config's path. */
+/* Fresh databases t_sample (none yet in MariaDB, an empty one in
+ * PostgreSQL) and a config whose connections point at t_sample on both
+ * servers; returns the config's path. */
 static const char *setup(void)
 {
 	const char *dir = t_tmpdir();
 	char text[2048];
 
+	t_mysql("DROP DATABASE IF EXISTS t_sample");
 	t_pg(NULL, "DROP DATABASE IF EXISTS t_sample");
 	t_pg(NULL, "CREATE DATABASE t_sample");
 	snprintf(text, sizeof text,
@@ -250,7 +252,10 @@ TEST_TIMEOUT(bad_rows_exit_2, 30)
 	ASSERT_CONTAINS(out, "--rows wants a number of shops from 1 to 1000000, not '0'");
 	free(out);
 	ASSERT_EQ(ficus(&out, cfg, "sample load --rows abc"), 2);
-	ASSERT_CONTAINS(out, "--rows wants a number of shops from 1 to 1000000, not 'abc'");
+	ASSERT_CONTAINS(out, "--rows wants a whole number from 0 to 1000000, not 'abc'");
+	free(out);
+	ASSERT_EQ(ficus(&out, cfg, "sample load --rows -5"), 2);
+	ASSERT_CONTAINS(out, "not '-5'");
 	free(out);
 	ASSERT_EQ(ficus(&out, cfg, "sample load --rows 1000001"), 2);
 	ASSERT_CONTAINS(out, "not '1000001'");
@@ -301,9 +306,99 @@ TEST_TIMEOUT(init_refuses_a_dsn_without_database, 30)
 	free(out);
 	/* a connection of the wrong kind */
 	ASSERT_EQ(ficus(&out, cfg, "sample init --legacy newdb"), 2);
-	ASSERT_CONTAINS(out, "connection 'newdb' is postgres; --legacy wants a mysql connection");
+	ASSERT_CONTAINS(out, "ficus sample init: --legacy: connection 'newdb' is postgres, "
+	                "expected mysql");
 	free(out);
 	ASSERT_EQ(ficus(&out, cfg, "sample load --legacy nosuch"), 2);
-	ASSERT_CONTAINS(out, "connection 'nosuch' is not in");
+	ASSERT_CONTAINS(out, "--legacy: unknown connection 'nosuch' (defined: legacy, newdb)");
 	free(out);
+	/* the config's default of the wrong kind: says where it came from */
+	cfg = t_write(dir, "ficus.yaml", "connections:\n"
+	              "  legacy: { kind: mysql, dsn: \"mysql://h/db\" }\n"
+	              "  newdb: { kind: postgres, dsn: \"postgresql://h/db\" }\n"
+	              "mappings: /nonexistent\n"
+	              "sync: { source: legacy, target: newdb }\n");
+	ASSERT_EQ(ficus(&out, cfg, "sample init --target legacy"), 2);
+	ASSERT_CONTAINS(out, "--target: connection 'legacy' is mysql, expected postgres");
+	free(out);
+}
+
+/* init drops a database and three schemas: it refuses when they hold
+ * anything that is not the sample's, says what, and drops only with
+ * --force. */
+TEST_TIMEOUT(init_refuses_to_drop_what_is_not_the_samples, 120)
+{
+	const char *cfg = setup();
+	char *out;
+
+	/* a fresh server: nothing there, nothing to refuse */
+	t_mysql("DROP DATABASE IF EXISTS t_sample");
+	ASSERT_EQ(ficus(&out, cfg, "sample init"), 0);
+	free(out);
+	/* the sample's own tables, even with data: init again is fine */
+	ASSERT_EQ(ficus(&out, cfg, "sample load --rows 5"), 0);
+	free(out);
+	ASSERT_EQ(ficus(&out, cfg, "sample init"), 0);
+	free(out);
+
+	/* a table and a routine of someone else in the legacy database */
+	t_mysql("CREATE TABLE t_sample.users (id INT PRIMARY KEY);"
+	        "INSERT INTO t_sample.users VALUES (1);"
+	        "CREATE PROCEDURE t_sample.cleanup() SELECT 1");
+	ASSERT_EQ(ficus(&out, cfg, "sample init"), 2);
+	ASSERT_CONTAINS(out, "refusing: database `t_sample` (connection 'legacy', ");
+	ASSERT_CONTAINS(out, "holds 2 objects that are not the sample's: procedure cleanup, "
+	                "table users");
+	ASSERT_CONTAINS(out, "--force");
+	ASSERT_NOT_CONTAINS(out, "schemas shop, ad, ordering (connection");
+	free(out);
+	ASSERT_EQ(my_count("SELECT count(*) FROM users"), 1);   /* untouched */
+
+	/* and in the target: a table in a sample schema, a view and a foreign
+	 * key elsewhere that DROP SCHEMA ... CASCADE would take along */
+	t_pg("t_sample", "CREATE TABLE shop.extra (x int);"
+	     "CREATE VIEW public.shop_names AS SELECT name FROM shop.shops;"
+	     "CREATE TABLE public.fav (shop_id bigint REFERENCES shop.shops (id))");
+	ASSERT_EQ(ficus(&out, cfg, "sample init"), 2);
+	ASSERT_CONTAINS(out, "database `t_sample`");
+	ASSERT_CONTAINS(out, "refusing: the schemas shop, ad, ordering (connection 'newdb', ");
+	ASSERT_CONTAINS(out, "3 objects that are not the sample's: ");
+	ASSERT_CONTAINS(out, "table shop.extra");
+	ASSERT_CONTAINS(out, "view shop_names");
+	ASSERT_CONTAINS(out, "constraint fav_shop_id_fkey on table fav");
+	free(out);
+	ASSERT_EQ(pg_count("SELECT count(*) FROM shop.extra"), 0);  /* still there */
+
+	/* --force drops it all and makes the sample afresh */
+	ASSERT_EQ(ficus(&out, cfg, "sample init --force"), 0);
+	ASSERT_CONTAINS(out, "dropped and re-created database `t_sample`");
+	free(out);
+	ASSERT_EQ(my_count("SELECT count(*) FROM information_schema.tables WHERE "
+	                   "table_schema = 't_sample' AND table_name = 'users'"), 0);
+	ASSERT_EQ(pg_count("SELECT count(*) FROM pg_class WHERE relname IN "
+	                   "('extra', 'shop_names')"), 0);
+	ASSERT_EQ(ficus(&out, cfg, "sample init"), 0);
+	free(out);
+}
+
+/* load empties five tables: it refuses in a database that holds more. */
+TEST_TIMEOUT(load_refuses_a_database_that_is_not_the_samples, 120)
+{
+	const char *cfg = setup();
+	char *out;
+
+	init_and_load(cfg, "sample load --rows 5");
+	t_mysql("CREATE TABLE t_sample.payments (id INT); INSERT INTO t_sample.payments VALUES (7);"
+	        "CREATE VIEW t_sample.big_orders AS SELECT * FROM t_sample.orders");
+	ASSERT_EQ(ficus(&out, cfg, "sample load --rows 10"), 2);
+	ASSERT_CONTAINS(out, "refusing: database `t_sample` (connection 'legacy', ");
+	ASSERT_CONTAINS(out, "holds 2 objects that are not the sample's: view big_orders, "
+	                "table payments");
+	ASSERT_CONTAINS(out, "--force");
+	free(out);
+	ASSERT_EQ(my_count("SELECT count(*) FROM shop"), 5);       /* not emptied */
+	ASSERT_EQ(ficus(&out, cfg, "sample load --rows 10 --force"), 0);
+	free(out);
+	ASSERT_EQ(my_count("SELECT count(*) FROM shop"), 10);
+	ASSERT_EQ(my_count("SELECT count(*) FROM payments"), 1);   /* left alone */
 }

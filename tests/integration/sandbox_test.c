@@ -46,11 +46,14 @@ TEST_TIMEOUT(second_sandbox_up_reuse_down, 240)
 	const char *dir = t_tmpdir(), *root = t_env("FICUS_ROOT");
 	char env[600], *out;
 	int base = 20000 + (int)(getpid() % 500) * 10, pids[3];
-	char vars[256], path[700];
+	char vars[256], path[700], bare[512], other[700];
 
 	snprintf(vars, sizeof vars,
 	         "FICUS_SKIP_DEPS=1 SANDBOX_DIR=%s/sbx FICUS_MYSQL_PORT=%d FICUS_PG_PORT=%d "
 	         "FICUS_NATS_PORT=%d", dir, base, base + 1, base + 2);
+	/* the servers run in their own sessions: whatever happens below, the
+	 * runner stops them after the test */
+	t_defer("%s bash %s/scripts/sandbox.sh down --purge >/dev/null 2>&1", vars, root);
 	ASSERT_EQ(t_run(&out, "%s bash %s/scripts/sandbox.sh up", vars, root), 0);
 	ASSERT_CONTAINS(out, "mariadb");
 	free(out);
@@ -99,6 +102,64 @@ TEST_TIMEOUT(second_sandbox_up_reuse_down, 240)
 	pids[2] = atoi(out);
 	free(out);
 	ASSERT(alive(pids[2]));
+
+	/* the ports are recorded: a shell without the exports finds these
+	 * servers, not the ones on the default ports */
+	ASSERT_EQ(t_run(&out, "cat %s/sbx/ports", dir), 0);
+	snprintf(env, sizeof env, "mysql=%d\npg=%d\nnats=%d\n", base, base + 1, base + 2);
+	ASSERT_STR_EQ(out, env);
+	free(out);
+	snprintf(bare, sizeof bare, "env -u FICUS_MYSQL_PORT -u FICUS_PG_PORT -u FICUS_NATS_PORT "
+	         "FICUS_SKIP_DEPS=1 SANDBOX_DIR=%s/sbx", dir);
+	ASSERT_EQ(t_run(&out, "%s bash %s/scripts/sandbox.sh status", bare, root), 0);
+	snprintf(env, sizeof env, "mariadb:  running (pid %d, 127.0.0.1:%d)", pids[0], base);
+	ASSERT_CONTAINS(out, env);
+	snprintf(env, sizeof env, "postgres: running (pid %d, 127.0.0.1:%d)", pids[2], base + 1);
+	ASSERT_CONTAINS(out, env);
+	snprintf(env, sizeof env, "nats:     running (pid %d, 127.0.0.1:%d,", pids[1], base + 2);
+	ASSERT_CONTAINS(out, env);
+	free(out);
+	ASSERT_EQ(t_run(&out, "%s bash %s/scripts/sandbox.sh up", bare, root), 0);
+	snprintf(env, sizeof env, "mariadb: already running on 127.0.0.1:%d", base);
+	ASSERT_CONTAINS(out, env);
+	free(out);
+	ASSERT_EQ(t_run(&out, "grep -c ':%d/baemin' %s/sbx/env", base, dir), 0);
+	free(out);
+
+	/* asking for other ports than the running servers have: refused */
+	snprintf(other, sizeof other, "%s FICUS_MYSQL_PORT=%s", bare, t_env("FICUS_MYSQL_PORT"));
+	ASSERT(t_run(&out, "%s bash %s/scripts/sandbox.sh status", other, root) != 0);
+	snprintf(env, sizeof env, "runs on ports mysql %d, pg %d, nats %d", base, base + 1, base + 2);
+	ASSERT_CONTAINS(out, env);
+	snprintf(env, sizeof env, "FICUS_MYSQL_PORT=%s (running: %d)", t_env("FICUS_MYSQL_PORT"), base);
+	ASSERT_CONTAINS(out, env);
+	free(out);
+	ASSERT(t_run(&out, "%s bash %s/scripts/sandbox.sh up", other, root) != 0);
+	ASSERT_CONTAINS(out, "run '");
+	free(out);
+	ASSERT_EQ(t_run(&out, "grep -c ':%d/baemin' %s/sbx/env", base, dir), 0);   /* unchanged */
+	free(out);
+
+	/* without the record (a sandbox from before it), the servers on the
+	 * main sandbox's ports are not taken for ours: our pids run, but they
+	 * are not the ones serving those ports */
+	snprintf(path, sizeof path, "%s/sbx/ports", dir);
+	ASSERT_EQ(unlink(path), 0);
+	snprintf(other, sizeof other, "FICUS_SKIP_DEPS=1 SANDBOX_DIR=%s/sbx FICUS_MYSQL_PORT=%s "
+	         "FICUS_PG_PORT=%s FICUS_NATS_PORT=%s", dir, t_env("FICUS_MYSQL_PORT"),
+	         t_env("FICUS_PG_PORT"), t_env("FICUS_NATS_PORT"));
+	ASSERT(t_run(&out, "%s bash %s/scripts/sandbox.sh status", other, root) != 0);
+	ASSERT_CONTAINS(out, "mariadb:  NOT OURS on 127.0.0.1:");
+	ASSERT_CONTAINS(out, "postgres: NOT OURS on 127.0.0.1:");
+	ASSERT_CONTAINS(out, "nats:     NOT OURS on 127.0.0.1:");
+	ASSERT_NOT_CONTAINS(out, ": running");
+	free(out);
+	ASSERT(t_run(&out, "%s bash %s/scripts/sandbox.sh up", other, root) != 0);
+	ASSERT_CONTAINS(out, "mariadb: our server (pid ");
+	ASSERT_NOT_CONTAINS(out, "already running");
+	free(out);
+	ASSERT_EQ(t_run(&out, "grep -c ':%d/baemin' %s/sbx/env", base, dir), 0);   /* unchanged */
+	free(out);
 
 	/* down leaves nothing running, and status says so */
 	ASSERT_EQ(t_run(&out, "%s bash %s/scripts/sandbox.sh down --purge", vars, root), 0);

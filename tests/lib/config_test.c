@@ -233,3 +233,161 @@ TEST(default_path)
 	ASSERT_STR_EQ(fc_config_default_path(NULL), "/etc/ficus.yaml");
 	ASSERT_STR_EQ(fc_config_default_path("x.yaml"), "x.yaml");
 }
+
+/* A ${VAR} value or a password_env/password_file value never shows, not in
+ * 'shown' and not in any error, whatever characters it holds. */
+TEST(secrets_with_uri_characters_never_shown)
+{
+	static const char *const secrets[] = { "s3cr/et", "s3cr?et", "s3cr,et", "s3cr@et",
+	                                       "s3:cr/e@t", NULL };
+	static const char *const dsns[] = {
+		"mysql://app:${T_PW}@h/db",
+		"mysql://app:${T_PW}@h:0/db",                 /* a bad port */
+		"mysql://app:${T_PW}@h:99999/db",
+		"postgresql://u:${T_PW}@h/db",
+		"host=h password = ${T_PW} dbname=x",
+		"nats://u:${T_PW}@h:4222",
+		NULL,
+	};
+	for (int i = 0; secrets[i]; i++) {
+		setenv("T_PW", secrets[i], 1);
+		for (int j = 0; dsns[j]; j++) {
+			struct fc_config cfg;
+			char text[512];
+			const char *kind = dsns[j][0] == 'm' ? "mysql" : dsns[j][0] == 'n' ? "nats"
+			                                                                     : "postgres";
+			snprintf(text, sizeof text, "connections:\n  c: { kind: %s, %s: \"%s\" }\n",
+			         kind, dsns[j][0] == 'n' ? "url" : "dsn", dsns[j]);
+			if (parse(text, &cfg) == 0) {
+				ASSERT_NOT_CONTAINS(cfg.conns[0].shown, secrets[i]);
+				ASSERT_CONTAINS(cfg.conns[0].shown, "***");
+				fc_config_release(&cfg);
+			} else {
+				ASSERT_NOT_CONTAINS(msg, secrets[i]);
+				ASSERT_CONTAINS(msg, "***");
+			}
+		}
+	}
+	/* the exact case of a bad port: an error, redacted */
+	setenv("T_SLASH", "x/y", 1);
+	ASSERT_STR_EQ(with_line(2, "  legacy: { kind: mysql, dsn: \"mysql://app:${T_SLASH}@h\" }\n"),
+	              "conf/ficus.yaml:2:31: connection 'legacy': dsn 'mysql://app:***@h' "
+	              "has a bad port (expected 1-65535)");
+	setenv("T_PW", "hunter2", 1);
+}
+
+TEST(password_env_and_file_values_are_masked_too)
+{
+	struct fc_config cfg;
+	char text[1024];
+	const char *dir = t_tmpdir();
+	char *pwfile = t_write(dir, "pw", "fil3secret\n");
+
+	setenv("T_PGPW", "envs3cret", 1);
+	snprintf(text, sizeof text,
+	         "connections:\n"
+	         "  a: { kind: postgres, dsn: \"postgresql://u@h/db?application_name=envs3cret\","
+	         " password_env: T_PGPW }\n"
+	         "  b: { kind: postgres, dsn: \"host=h dbname=fil3secret\", password_file: %s }\n",
+	         pwfile);
+	ASSERT_EQ(parse(text, &cfg), 0);
+	ASSERT_STR_EQ(cfg.conns[0].shown, "postgresql://u@h/db?application_name=***");
+	ASSERT_STR_EQ(cfg.conns[1].shown, "host=h dbname=***");
+	ASSERT_STR_EQ(cfg.conns[1].password, "fil3secret");
+	fc_config_release(&cfg);
+}
+
+/* Each sink kind takes its own keys; a key of another kind is an error. */
+TEST(sink_keys_per_kind)
+{
+	ASSERT_STR_EQ(with_line(9, "  sink: { kind: outbox, connection: newdb, path: /tmp/x }\n"),
+	              "conf/ficus.yaml:9:44: 'cdc.sink' of kind outbox takes no 'path' (it takes: "
+	              "kind, connection)");
+	ASSERT_STR_EQ(with_line(9, "  sink: { kind: outbox, connection: newdb, stream: S }\n"),
+	              "conf/ficus.yaml:9:44: 'cdc.sink' of kind outbox takes no 'stream' (it takes: "
+	              "kind, connection)");
+	ASSERT_STR_EQ(with_line(9, "  sink: { kind: jsonl, connection: newdb }\n"),
+	              "conf/ficus.yaml:9:24: 'cdc.sink' of kind jsonl takes no 'connection' (it "
+	              "takes: kind, path)");
+	ASSERT_STR_EQ(with_line(9, "  sink: { kind: nats, connection: bus, path: x }\n"),
+	              "conf/ficus.yaml:9:40: 'cdc.sink' of kind nats takes no 'path' (it takes: "
+	              "kind, connection, stream)");
+	/* a typo still gets its "did you mean" */
+	ASSERT_CONTAINS(with_line(9, "  sink: { kind: nats, connection: bus, stram: x }\n"),
+	                "unknown key 'stram' (did you mean 'stream'?");
+	ASSERT_STR_EQ(with_line(9, "  sink: { kind: nats, connection: bus, stream: EVENTS }\n"),
+	              "(loaded without error)");
+	ASSERT_STR_EQ(with_line(9, "  sink: { kind: jsonl, path: /tmp/events.jsonl }\n"),
+	              "(loaded without error)");
+	ASSERT_STR_EQ(with_line(9, "  sink: { kind: jsonl }\n"), "(loaded without error)");
+}
+
+TEST(admin_token_env_or_file_not_both)
+{
+	ASSERT_STR_EQ(with_line(14, "  admin: { listen: 127.0.0.1:8081, token_env: T_TOKEN, "
+	                            "token_file: tok }\n"),
+	              "conf/ficus.yaml:14:68: 'router.admin': give token_env or token_file, not both");
+}
+
+/* Route names: letters, digits, '-' and '_', whatever comes first. */
+TEST(route_names)
+{
+	ASSERT_STR_EQ(with_line(20, "    - name: shop detail\n"),
+	              "conf/ficus.yaml:20:13: bad route name 'shop detail': use letters, digits, "
+	              "'-' and '_'");
+	ASSERT_STR_EQ(with_line(20, "    - name: shop.detail\n"),
+	              "conf/ficus.yaml:20:13: bad route name 'shop.detail': use letters, digits, "
+	              "'-' and '_'");
+	ASSERT_STR_EQ(with_line(20, "    - name: \"\"\n"),
+	              "conf/ficus.yaml:20:13: the route's 'name' must not be empty");
+	ASSERT_STR_EQ(with_line(20, "    - name: 2fa-login\n"), "(loaded without error)");
+	ASSERT_STR_EQ(with_line(20, "    - name: 2fa_login\n"), "(loaded without error)");
+	ASSERT_STR_EQ(with_line(20, "    - name: shop_detail\n"), "(loaded without error)");
+}
+
+/* One lookup for "a connection of this kind", used by the config, the
+ * mapping files and the commands. */
+TEST(connection_lookup_by_kind)
+{
+	struct fc_config cfg;
+	struct fc_err err;
+	const char *key;
+	setenv("T_PW", "hunter2", 1);
+	setenv("T_TOKEN", "tok", 1);
+	ASSERT_EQ(parse(good, &cfg), 0);
+	ASSERT(fc_config_conn_kind(&cfg, "legacy", FC_CONN_MYSQL, &err) == &cfg.conns[0]);
+	ASSERT(fc_config_conn_kind(&cfg, "newdb", FC_CONN_MYSQL, &err) == NULL);
+	ASSERT_STR_EQ(err.msg, "connection 'newdb' is postgres, expected mysql");
+	ASSERT(fc_config_conn_kind(&cfg, "nope", FC_CONN_NATS, &err) == NULL);
+	ASSERT_STR_EQ(err.msg, "unknown connection 'nope' (defined: legacy, newdb, bus)");
+	ASSERT_STR_EQ(fc_config_legacy_conn(&cfg, &key), "legacy");
+	ASSERT_STR_EQ(key, "sync.source");
+	ASSERT_STR_EQ(fc_config_target_conn(&cfg, &key), "newdb");
+	ASSERT_STR_EQ(key, "sync.target");
+	/* without sync, the legacy side is cdc.source */
+	cfg.sync.source = NULL;
+	cfg.sync.target = NULL;
+	ASSERT_STR_EQ(fc_config_legacy_conn(&cfg, &key), "legacy");
+	ASSERT_STR_EQ(key, "cdc.source");
+	ASSERT(fc_config_target_conn(&cfg, &key) == NULL);
+	ASSERT(key == NULL);
+	fc_config_release(&cfg);
+}
+
+/* Lists in messages are cut to their buffer, never overrun. */
+TEST(message_lists_are_cut_safely)
+{
+	char buf[16];
+	size_t off = 0;
+	buf[0] = '\0';
+	off = fc_list_add(buf, sizeof buf, off, ", ", "alpha");
+	ASSERT_STR_EQ(buf, "alpha");
+	off = fc_list_add(buf, sizeof buf, off, ", ", "beta");
+	ASSERT_STR_EQ(buf, "alpha, beta");
+	off = fc_list_add(buf, sizeof buf, off, ", ", "gamma");
+	ASSERT_STR_EQ(buf, "alpha, beta, ga");
+	ASSERT_EQ(off, sizeof buf - 1);
+	off = fc_list_add(buf, sizeof buf, off, ", ", "delta");
+	ASSERT_STR_EQ(buf, "alpha, beta, ga");
+	ASSERT_EQ(off, sizeof buf - 1);
+}

@@ -153,8 +153,11 @@ TEST(missing_and_wrong_types)
 	              "a mapping (key: value), not a list");
 	ASSERT_CONTAINS(with_line(10, "      phone: { from: tel_no, trim: maybe }\n"),
 	                "mappings/shop.yaml:10:36: 'trim' must be true or false, not 'maybe'");
+	/* (the wording of the payload choices is cdc's: only its gist here) */
 	ASSERT_CONTAINS(with_line(14, "    event: { topic: shop.changed, payload: half }\n"),
-	                "'payload' must be one of: zero, full (not 'half')");
+	                "must be one of: zero, full");
+	ASSERT_CONTAINS(with_line(14, "    event: { topic: shop.changed, payload: half }\n"),
+	                "(not 'half')");
 	ASSERT_CONTAINS(with_line(14, "    event: { topic: \"shop changed\" }\n"),
 	                "bad topic 'shop changed'");
 }
@@ -227,10 +230,142 @@ TEST(mapping_set_resolves_connections)
 	/* a source that is not mysql */
 	t_write(sub, "c.yaml", "source: newdb\nentities:\n  c: { from: { table: t, key: id }, to: { table: t, key: id }, columns: { id: id } }\n");
 	ASSERT(map_set_load(&cfg, &set, &err) < 0);
-	ASSERT_CONTAINS(err.msg, "maps/c.yaml:1:9: source connection 'newdb' is postgres, expected mysql");
+	ASSERT_CONTAINS(err.msg, "maps/c.yaml:1:9: source: connection 'newdb' is postgres, expected mysql");
+	/* one that is not defined: the defined ones are listed */
+	t_write(sub, "c.yaml", "target: nosuch\nentities:\n  c: { from: { table: t, key: id }, to: { table: t, key: id }, columns: { id: id } }\n");
+	ASSERT(map_set_load(&cfg, &set, &err) < 0);
+	ASSERT_CONTAINS(err.msg, "maps/c.yaml:1:9: target: unknown connection 'nosuch' (defined: "
+	                "legacy, newdb)");
 	/* an error inside one file names that file */
 	t_write(sub, "c.yaml", "entities:\n  c: { form: {} }\n");
 	ASSERT(map_set_load(&cfg, &set, &err) < 0);
 	ASSERT_CONTAINS(err.msg, "maps/c.yaml:2:8: unknown key 'form' (did you mean 'from'?");
 	fc_config_release(&cfg);
+}
+
+/* Out of memory anywhere while reading a mappings folder: an error, and
+ * nothing left allocated (the file names read so far are freed too). */
+TEST(mapping_folder_out_of_memory_leaks_nothing)
+{
+	const char *dir = t_tmpdir();
+	char cfgtext[512], sub[600], name[32];
+	struct fc_config cfg;
+	struct map_set set;
+	struct fc_err err;
+	size_t before = 0;
+	int failures = 0;
+
+	snprintf(sub, sizeof sub, "%s/maps", dir);
+	ASSERT_EQ(mkdir(sub, 0700), 0);
+	for (int i = 0; i < 12; i++) {
+		char text[256];
+		snprintf(name, sizeof name, "m%02d.yaml", i);
+		snprintf(text, sizeof text, "entities:\n  e%d: { from: { table: t, key: id }, "
+		         "to: { table: t, key: id }, columns: { id: id } }\n", i);
+		t_write(sub, name, text);
+	}
+	snprintf(cfgtext, sizeof cfgtext,
+	         "connections:\n"
+	         "  legacy: { kind: mysql, dsn: \"mysql://h/db\" }\n"
+	         "  newdb: { kind: postgres, dsn: \"postgresql://h/db\" }\n"
+	         "mappings: maps\n"
+	         "sync: { source: legacy, target: newdb }\n");
+	ASSERT_EQ(fc_config_load(t_write(dir, "ficus.yaml", cfgtext), &cfg, &err), 0);
+	/* fail the 1st, 2nd, ... allocation until the load goes through */
+	for (long n = 0; n < 100000; n++) {
+		int rc;
+		if (n == 1)
+			before = t_heap_in_use();  /* after a first round warmed up stdio & co */
+		if (!t_alloc_fail_after(n))
+			break;
+		rc = map_set_load(&cfg, &set, &err);
+		t_alloc_reset();
+		if (rc == 0) {
+			ASSERT_EQ(set.nfiles, 12);
+			map_set_release(&set);
+			break;
+		}
+		/* "out of memory", or a library's "Cannot allocate memory" */
+		ASSERT(rc < 0);
+		if (!strstr(err.msg, "out of memory"))
+			ASSERT_CONTAINS(err.msg, "allocate memory");
+		failures++;
+	}
+	if (before) {
+		ASSERT(failures > 12);
+		ASSERT_EQ(t_heap_in_use(), before);
+	}
+	fc_config_release(&cfg);
+}
+
+/* An empty topic is refused (it used to load and read topic[-1]). */
+TEST(empty_topic_is_refused)
+{
+	ASSERT_STR_EQ(with_line(14, "    event: { topic: \"\", payload: zero }\n"),
+	              "mappings/shop.yaml:14:21: 'topic' must not be empty (default: shop.changed)");
+	ASSERT_STR_EQ(with_line(14, "    event: { topic: '' }\n"),
+	              "mappings/shop.yaml:14:21: 'topic' must not be empty (default: shop.changed)");
+	ASSERT_CONTAINS(with_line(14, "    event: { topic: ~ }\n"), "'topic' must not be empty");
+}
+
+/* null_if: one string or a list; "" is a string like any other. */
+TEST(null_if_forms)
+{
+	static const struct {
+		const char *spec;
+		size_t n;
+		const char *first, *last;
+	} ok[] = {
+		{ "null_if: \"\"", 1, "", "" },
+		{ "null_if: ''", 1, "", "" },
+		{ "null_if: [\"\"]", 1, "", "" },
+		{ "null_if: [\"\", \"0000-00-00\"]", 2, "", "0000-00-00" },
+		{ "null_if: [\"0000-00-00\", '']", 2, "0000-00-00", "" },
+		{ "null_if: \"-\"", 1, "-", "-" },
+		{ "null_if: [n/a, \"~\"]", 2, "n/a", "~" },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		char text[1024], line[128];
+		struct map_file *f;
+		const struct map_column *c;
+		snprintf(line, sizeof line, "      phone: { from: tel_no, %s }\n", ok[i].spec);
+		snprintf(text, sizeof text, "%s", with_line(10, line));
+		ASSERT_STR_EQ(text, "(loaded without error)");
+		/* load it again to look inside */
+		{
+			char full[4096];
+			const char *p = good;
+			size_t o = 0;
+			for (int l = 1; *p; l++) {
+				const char *nl = strchr(p, '\n');
+				size_t len = (size_t)(nl - p) + 1;
+				if (l == 10)
+					o += (size_t)snprintf(full + o, sizeof full - o, "%s", line);
+				else {
+					memcpy(full + o, p, len);
+					o += len;
+				}
+				p += len;
+			}
+			full[o] = '\0';
+			ASSERT_EQ(parse(full, &f), 0);
+		}
+		c = map_entity_column(&f->entities[0], "phone");
+		ASSERT_EQ(c->nnull_if, ok[i].n);
+		ASSERT_STR_EQ(c->null_if[0], ok[i].first);
+		ASSERT_STR_EQ(c->null_if[c->nnull_if - 1], ok[i].last);
+		map_file_free(f);
+	}
+	/* null is not a value to compare with: say how to write "" */
+	ASSERT_STR_EQ(with_line(10, "      phone: { from: tel_no, null_if: [\"\", ~] }\n"),
+	              "mappings/shop.yaml:10:44: 'null_if': item 2 is null (for an empty "
+	              "string write \"\")");
+	ASSERT_CONTAINS(with_line(10, "      phone: { from: tel_no, null_if: ~ }\n"),
+	                "'null_if' must be a list of strings, not nothing (null)");
+	ASSERT_CONTAINS(with_line(10, "      phone: { from: tel_no, null_if: [] }\n"),
+	                "'null_if' must not be an empty list");
+	ASSERT_CONTAINS(with_line(10, "      phone: { from: tel_no, null_if: [[a]] }\n"),
+	                "'null_if' must be a string, not a list");
+	ASSERT_CONTAINS(with_line(10, "      phone: { from: tel_no, null_if: { a: b } }\n"),
+	                "'null_if' must be a list of strings, not a mapping");
 }

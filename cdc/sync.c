@@ -1,0 +1,683 @@
+/* cdc/sync.c - see sync.h. */
+#include "sync.h"
+
+#include "../lib/buf.h"
+#include "../lib/db.h"
+#include "../lib/ident.h"
+#include "../lib/schema.h"
+#include "outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+
+struct cdc_sync_entity {
+	const struct map_entity *e;
+	char *select_head;         /* SELECT key..., values... FROM `db`.`t` */
+	char *upsert;              /* INSERT ... ON CONFLICT ... */
+	char *delete_one;          /* DELETE ... WHERE (k) = ($1..) */
+	bool *zero_date;           /* per mapped column: a legacy date/time */
+	bool upsert_prepared;
+	char stmt[32], dstmt[32];
+};
+
+static struct cdc_sync_entity *prepared(struct cdc_sync *s, const struct map_entity *e)
+{
+	for (size_t i = 0; i < s->nents; i++)
+		if (s->ents[i].e == e)
+			return &s->ents[i];
+	return NULL;
+}
+
+static const char *pg_encoding(const char *charset)
+{
+	if (!strcmp(charset, "euckr") || !strcmp(charset, "cp949"))
+		return "UHC";
+	if (!strcmp(charset, "latin1"))
+		return "WIN1252";
+	return "UTF8";
+}
+
+/* Builds the statements of one entity from the live schemas. */
+static int prepare(struct cdc_sync *s, const struct map_entity *e, struct cdc_sync_entity *pe,
+                   struct fc_err *err)
+{
+	struct fc_table_info src, dst;
+	struct fc_buf sel = FC_BUF_INIT, up = FC_BUF_INIT, del = FC_BUF_INIT;
+	int rc;
+
+	memset(pe, 0, sizeof *pe);
+	pe->e = e;
+	if ((rc = fc_mysql_table_info(s->my, e->from.schema, e->from.name, &src, err)))
+		return fc_err_prefix(err, "entity '%s'", e->name);
+	if ((rc = fc_pg_table_info(s->pg, e->to.schema, e->to.name, &dst, err))) {
+		fc_table_info_release(&src);
+		return fc_err_prefix(err, "entity '%s'", e->name);
+	}
+	pe->zero_date = calloc(e->ncolumns ? e->ncolumns : 1, sizeof *pe->zero_date);
+	/* SELECT: the legacy key first, then each mapped column's source */
+	fc_buf_puts(&sel, "SELECT ");
+	for (size_t k = 0; k < e->nkey; k++) {
+		if (k)
+			fc_buf_puts(&sel, ", ");
+		fc_quote_mysql(&sel, e->from_key[k]);
+	}
+	for (size_t i = 0; i < e->ncolumns; i++) {
+		const struct map_column *c = &e->columns[i];
+		const struct fc_column_info *ci = fc_table_column(&src, c->source);
+		enum fc_tfam fam = ci ? ci->type.fam : FC_T_TEXT;
+		if (!ci) {
+			rc = fc_errf(err, FC_ECONFIG, "entity '%s': legacy table %s has no column '%s' "
+			             "(ficus mappings check tells more)", e->name, e->from.text, c->source);
+			goto out;
+		}
+		fc_buf_puts(&sel, ", ");
+		if (fam == FC_T_BINARY) {
+			fc_buf_puts(&sel, "HEX(");
+			fc_quote_mysql(&sel, c->source);
+			fc_buf_puts(&sel, ")");
+		} else if (fam == FC_T_GEOMETRY) {
+			fc_buf_puts(&sel, "HEX(ST_AsBinary(");
+			fc_quote_mysql(&sel, c->source);
+			fc_buf_puts(&sel, "))");
+		} else if (fam == FC_T_BIT) {
+			fc_buf_puts(&sel, "CAST(");
+			fc_quote_mysql(&sel, c->source);
+			fc_buf_puts(&sel, " AS UNSIGNED)");
+		} else {
+			fc_quote_mysql(&sel, c->source);
+		}
+		pe->zero_date[i] = fam == FC_T_DATE || fam == FC_T_DATETIME || fam == FC_T_TIMESTAMPTZ;
+	}
+	fc_buf_puts(&sel, " FROM ");
+	if (e->from.schema[0]) {
+		fc_quote_mysql(&sel, e->from.schema);
+		fc_buf_putc(&sel, '.');
+	}
+	fc_quote_mysql(&sel, e->from.name);
+
+	/* INSERT ... ON CONFLICT (key) DO UPDATE */
+	fc_buf_puts(&up, "INSERT INTO ");
+	if (e->to.schema[0]) {
+		fc_quote_pg(&up, e->to.schema);
+		fc_buf_putc(&up, '.');
+	}
+	fc_quote_pg(&up, e->to.name);
+	fc_buf_puts(&up, " (");
+	for (size_t i = 0; i < e->ncolumns; i++) {
+		if (i)
+			fc_buf_puts(&up, ", ");
+		fc_quote_pg(&up, e->columns[i].target);
+	}
+	fc_buf_puts(&up, ") VALUES (");
+	for (size_t i = 0; i < e->ncolumns; i++) {
+		const struct map_column *c = &e->columns[i];
+		const struct fc_column_info *ci = fc_table_column(&src, c->source);
+		const struct fc_column_info *di = fc_table_column(&dst, c->target);
+		bool binary = ci->type.fam == FC_T_BINARY || ci->type.fam == FC_T_GEOMETRY;
+		if (i)
+			fc_buf_puts(&up, ", ");
+		if (binary && c->charset)
+			fc_buf_printf(&up, "convert_from(decode($%zu, 'hex'), '%s')", i + 1,
+			              pg_encoding(c->charset));
+		else if (binary && (!di || di->type.fam == FC_T_BINARY))
+			fc_buf_printf(&up, "decode($%zu, 'hex')", i + 1);
+		else if (c->timezone) {
+			fc_buf_printf(&up, "($%zu::timestamp AT TIME ZONE ", i + 1);
+			fc_literal_pg(&up, c->timezone);
+			fc_buf_putc(&up, ')');
+		} else if (c->type)
+			fc_buf_printf(&up, "$%zu::%s", i + 1, c->type);
+		else
+			fc_buf_printf(&up, "$%zu", i + 1);
+	}
+	fc_buf_puts(&up, ") ON CONFLICT (");
+	for (size_t k = 0; k < e->nkey; k++) {
+		if (k)
+			fc_buf_puts(&up, ", ");
+		fc_quote_pg(&up, e->to_key[k]);
+	}
+	fc_buf_puts(&up, ") DO ");
+	{
+		bool any = false;
+		for (size_t i = 0; i < e->ncolumns; i++) {
+			bool key = false;
+			for (size_t k = 0; k < e->nkey; k++)
+				key = key || !strcmp(e->to_key[k], e->columns[i].target);
+			if (key)
+				continue;
+			fc_buf_puts(&up, any ? ", " : "UPDATE SET ");
+			fc_quote_pg(&up, e->columns[i].target);
+			fc_buf_puts(&up, " = EXCLUDED.");
+			fc_quote_pg(&up, e->columns[i].target);
+			any = true;
+		}
+		if (!any)
+			fc_buf_puts(&up, "NOTHING");
+	}
+
+	fc_buf_puts(&del, "DELETE FROM ");
+	if (e->to.schema[0]) {
+		fc_quote_pg(&del, e->to.schema);
+		fc_buf_putc(&del, '.');
+	}
+	fc_quote_pg(&del, e->to.name);
+	fc_buf_puts(&del, " WHERE ");
+	for (size_t k = 0; k < e->nkey; k++) {
+		const struct fc_column_info *di = fc_table_column(&dst, e->to_key[k]);
+		if (k)
+			fc_buf_puts(&del, " AND ");
+		fc_quote_pg(&del, e->to_key[k]);
+		/* the key arrives as text: compare in the column's own type */
+		fc_buf_printf(&del, " = $%zu::%s", k + 1, di ? di->type.text : "text");
+	}
+	if (!sel.ptr || !up.ptr || !del.ptr) {
+		rc = fc_errf(err, FC_ENOMEM, "out of memory");
+		goto out;
+	}
+	pe->select_head = fc_buf_detach(&sel);
+	pe->upsert = fc_buf_detach(&up);
+	pe->delete_one = fc_buf_detach(&del);
+	rc = 0;
+out:
+	fc_buf_release(&sel);
+	fc_buf_release(&up);
+	fc_buf_release(&del);
+	fc_table_info_release(&src);
+	fc_table_info_release(&dst);
+	return rc;
+}
+
+/* Applies trim, null_if, map/default and zero dates to one legacy value;
+ * returns the text to send, or NULL for SQL NULL. buf holds a trimmed copy. */
+static const char *transform(const struct map_column *c, bool zero_date, const char *v,
+                             char *buf, size_t n)
+{
+	if (!v)
+		return NULL;
+	if (c->trim) {
+		size_t len;
+		while (*v == ' ')
+			v++;
+		len = strlen(v);
+		while (len && v[len - 1] == ' ')
+			len--;
+		if (len >= n)
+			len = n - 1;
+		memcpy(buf, v, len);
+		buf[len] = '\0';
+		v = buf;
+	}
+	for (size_t i = 0; i < c->nnull_if; i++)
+		if (!strcmp(v, c->null_if[i]))
+			return NULL;
+	if (c->nvalues) {
+		for (size_t i = 0; i < c->nvalues; i++)
+			if (!strcmp(v, c->values[i].from))
+				return c->values[i].to;
+		if (c->has_default)
+			return c->default_value;
+	}
+	if (zero_date && !strncmp(v, "0000-00-00", 10))
+		return NULL;
+	return v;
+}
+
+/* A flat JSON object of scalars, {"a":1,"b":"x"}: the values in order as
+ * text (strings unescaped). Returns the count, -1 when malformed. */
+static int key_values(const char *json, char vals[][256], int max)
+{
+	const char *p = json;
+	int n = 0;
+#define WS() while (*p == ' ' || *p == '\t' || *p == '\n')  p++
+	WS();
+	if (*p++ != '{')
+		return -1;
+	WS();
+	while (*p && *p != '}' && n < max) {
+		size_t o = 0;
+		if (*p == ',') {
+			p++;
+			WS();
+		}
+		if (*p != '"')
+			return -1;
+		p = strchr(p + 1, '"');           /* end of the key (keys are identifiers) */
+		if (!p)
+			return -1;
+		p++;
+		WS();
+		if (*p++ != ':')
+			return -1;
+		WS();
+		if (*p == '"') {
+			for (p++; *p && *p != '"' && o < 255; p++) {
+				if (*p == '\\' && p[1]) {
+					p++;
+					switch (*p) {
+					case 'n': vals[n][o++] = '\n'; break;
+					case 't': vals[n][o++] = '\t'; break;
+					case 'r': vals[n][o++] = '\r'; break;
+					default: vals[n][o++] = *p; break;
+					}
+				} else {
+					vals[n][o++] = *p;
+				}
+			}
+			if (*p != '"')
+				return -1;
+			p++;
+		} else {
+			while (*p && *p != ',' && *p != '}' && *p != ' ' && o < 255)
+				vals[n][o++] = *p++;
+		}
+		vals[n][o] = '\0';
+		n++;
+		WS();
+	}
+#undef WS
+	return *p == '}' ? n : -1;
+}
+
+static int pg_check(PGresult *r, ExecStatusType want, const char *what, const char *entity,
+                    struct fc_err *err)
+{
+	if (PQresultStatus(r) != want) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(r));
+		msg[strcspn(msg, "\n")] = '\0';
+		PQclear(r);
+		return fc_errf(err, FC_ESQL, "entity '%s': %s: %s", entity, what, msg);
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* Upserts the rows of a legacy result; marks which keys were found. */
+static int upsert_rows(struct cdc_sync *s, struct cdc_sync_entity *pe, MYSQL_RES *res,
+                       char found[][256 * 4], size_t *nfound, size_t cap, struct fc_err *err)
+{
+	const struct map_entity *e = pe->e;
+	const char **params = calloc(e->ncolumns ? e->ncolumns : 1, sizeof *params);
+	char (*bufs)[1024] = calloc(e->ncolumns ? e->ncolumns : 1, sizeof *bufs);
+	MYSQL_ROW row;
+	int rc = 0;
+
+	if (!params || !bufs) {
+		free(params);
+		free(bufs);
+		return fc_errf(err, FC_ENOMEM, "out of memory");
+	}
+	if (!pe->upsert_prepared) {
+		PGresult *r;
+		snprintf(pe->stmt, sizeof pe->stmt, "up_%p", (void *)pe);
+		r = PQprepare(s->pg, pe->stmt, pe->upsert, (int)e->ncolumns, NULL);
+		if ((rc = pg_check(r, PGRES_COMMAND_OK, "preparing the upsert", e->name, err)))
+			goto out;
+		snprintf(pe->dstmt, sizeof pe->dstmt, "del_%p", (void *)pe);
+		r = PQprepare(s->pg, pe->dstmt, pe->delete_one, (int)e->nkey, NULL);
+		if ((rc = pg_check(r, PGRES_COMMAND_OK, "preparing the delete", e->name, err)))
+			goto out;
+		pe->upsert_prepared = true;
+	}
+	while ((row = mysql_fetch_row(res))) {
+		for (size_t i = 0; i < e->ncolumns; i++)
+			params[i] = transform(&e->columns[i], pe->zero_date[i], row[e->nkey + i], bufs[i],
+			                      sizeof bufs[i]);
+		rc = pg_check(PQexecPrepared(s->pg, pe->stmt, (int)e->ncolumns, params, NULL, NULL, 0),
+		              PGRES_COMMAND_OK, "upsert", e->name, err);
+		if (rc)
+			goto out;
+		s->upserts++;
+		if (found && *nfound < cap) {
+			size_t o = 0;
+			for (size_t k = 0; k < e->nkey; k++)
+				o += (size_t)snprintf(found[*nfound] + o, sizeof found[0] - o, "%s\x1f",
+				                      row[k] ? row[k] : "");
+			(*nfound)++;
+		}
+	}
+out:
+	free(params);
+	free(bufs);
+	return rc;
+}
+
+int cdc_sync_keys(struct cdc_sync *s, const struct map_entity *e, char *const *keys, size_t n,
+                  struct fc_err *err)
+{
+	struct cdc_sync_entity *pe = prepared(s, e);
+	struct fc_buf q = FC_BUF_INIT;
+	static char vals[16][256];
+	char (*found)[256 * 4] = NULL, (*want)[256 * 4] = NULL;
+	size_t nfound = 0;
+	MYSQL_RES *res = NULL;
+	int rc = 0;
+
+	if (!pe)
+		return fc_errf(err, FC_EINVAL, "entity '%s' is not prepared", e->name);
+	if (n == 0)
+		return 0;
+	found = calloc(n, sizeof *found);
+	want = calloc(n, sizeof *want);
+	if (!found || !want) {
+		rc = fc_errf(err, FC_ENOMEM, "out of memory");
+		goto out;
+	}
+	fc_buf_puts(&q, pe->select_head);
+	fc_buf_puts(&q, " WHERE (");
+	for (size_t k = 0; k < e->nkey; k++) {
+		if (k)
+			fc_buf_puts(&q, ", ");
+		fc_quote_mysql(&q, e->from_key[k]);
+	}
+	fc_buf_puts(&q, ") IN (");
+	for (size_t i = 0; i < n; i++) {
+		size_t o = 0;
+		if (key_values(keys[i], vals, 16) != (int)e->nkey) {
+			rc = fc_errf(err, FC_ECORRUPT, "entity '%s': event key %s does not match the "
+			             "mapping's key", e->name, keys[i]);
+			goto out;
+		}
+		fc_buf_puts(&q, i ? ", (" : "(");
+		for (size_t k = 0; k < e->nkey; k++) {
+			if (k)
+				fc_buf_puts(&q, ", ");
+			fc_literal_mysql(&q, vals[k]);
+			o += (size_t)snprintf(want[i] + o, sizeof want[0] - o, "%s\x1f", vals[k]);
+		}
+		fc_buf_putc(&q, ')');
+	}
+	fc_buf_putc(&q, ')');
+	if (!q.ptr) {
+		rc = fc_errf(err, FC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (mysql_real_query(s->my, q.ptr, q.len) || !(res = mysql_store_result(s->my))) {
+		rc = fc_errf(err, FC_ESQL, "entity '%s': fetching %zu rows from %s: %s", e->name, n,
+		             e->from.text, mysql_error(s->my));
+		goto out;
+	}
+	if ((rc = upsert_rows(s, pe, res, found, &nfound, n, err)))
+		goto out;
+	/* the keys the legacy table no longer has: gone from the target too */
+	for (size_t i = 0; i < n; i++) {
+		bool hit = false;
+		for (size_t j = 0; j < nfound && !hit; j++)
+			hit = !strcmp(want[i], found[j]);
+		if (hit)
+			continue;
+		key_values(keys[i], vals, 16);
+		{
+			const char *params[16];
+			for (size_t k = 0; k < e->nkey; k++)
+				params[k] = vals[k];
+			if ((rc = pg_check(PQexecPrepared(s->pg, pe->dstmt, (int)e->nkey, params, NULL, NULL,
+			                                  0), PGRES_COMMAND_OK, "delete", e->name, err)))
+				goto out;
+			s->deletes++;
+		}
+	}
+out:
+	if (res)
+		mysql_free_result(res);
+	fc_buf_release(&q);
+	free(found);
+	free(want);
+	return rc;
+}
+
+int cdc_sync_backfill(struct cdc_sync *s, const struct map_entity *e, size_t chunk,
+                      void (*progress)(void *ctx, unsigned long long done), void *ctx,
+                      struct fc_err *err)
+{
+	struct cdc_sync_entity *pe = prepared(s, e);
+	unsigned long long done = 0;
+	char last[16][256];
+	bool first = true;
+	int rc = 0;
+
+	if (!pe)
+		return fc_errf(err, FC_EINVAL, "entity '%s' is not prepared", e->name);
+	for (;;) {
+		struct fc_buf q = FC_BUF_INIT;
+		MYSQL_RES *res;
+		size_t rows;
+		fc_buf_puts(&q, pe->select_head);
+		if (!first) {
+			/* keyset pagination: (k1, k2) > (last1, last2) */
+			fc_buf_puts(&q, " WHERE (");
+			for (size_t k = 0; k < e->nkey; k++) {
+				if (k)
+					fc_buf_puts(&q, ", ");
+				fc_quote_mysql(&q, e->from_key[k]);
+			}
+			fc_buf_puts(&q, ") > (");
+			for (size_t k = 0; k < e->nkey; k++) {
+				if (k)
+					fc_buf_puts(&q, ", ");
+				fc_literal_mysql(&q, last[k]);
+			}
+			fc_buf_putc(&q, ')');
+		}
+		fc_buf_puts(&q, " ORDER BY ");
+		for (size_t k = 0; k < e->nkey; k++) {
+			if (k)
+				fc_buf_puts(&q, ", ");
+			fc_quote_mysql(&q, e->from_key[k]);
+		}
+		fc_buf_printf(&q, " LIMIT %zu", chunk);
+		if (!q.ptr || mysql_real_query(s->my, q.ptr, q.len) || !(res = mysql_store_result(s->my))) {
+			rc = fc_errf(err, FC_ESQL, "entity '%s': reading %s: %s", e->name, e->from.text,
+			             mysql_error(s->my));
+			fc_buf_release(&q);
+			return rc;
+		}
+		fc_buf_release(&q);
+		rows = (size_t)mysql_num_rows(res);
+		if (rows) {
+			MYSQL_ROW row;
+			mysql_data_seek(res, rows - 1);
+			row = mysql_fetch_row(res);
+			for (size_t k = 0; k < e->nkey; k++)
+				snprintf(last[k], sizeof last[k], "%s", row[k] ? row[k] : "");
+			mysql_data_seek(res, 0);
+			if ((rc = fc_pg_exec(s->pg, "BEGIN", err)) ||
+			    (rc = upsert_rows(s, pe, res, NULL, NULL, 0, err)) ||
+			    (rc = fc_pg_exec(s->pg, "COMMIT", err))) {
+				mysql_free_result(res);
+				PQclear(PQexec(s->pg, "ROLLBACK"));
+				return rc;
+			}
+		}
+		mysql_free_result(res);
+		done += rows;
+		if (progress)
+			progress(ctx, done);
+		if (rows < chunk)
+			return 0;
+		first = false;
+	}
+}
+
+static int consumer_position(struct cdc_sync *s, struct fc_err *err)
+{
+	PGresult *r;
+	int rc;
+	if ((rc = fc_pg_exec(s->pg, cdc_outbox_ddl, err)))
+		return rc;
+	r = PQexec(s->pg, "SELECT seq FROM ficus.consumers WHERE name = 'sync'");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		PQclear(r);
+		return fc_errf(err, FC_ESQL, "reading the sync position: %s", PQerrorMessage(s->pg));
+	}
+	s->position = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+	PQclear(r);
+	return 0;
+}
+
+/* One batch: returns the number of events applied (0: caught up). */
+static long long consume_batch(struct cdc_sync *s, size_t batch, struct fc_err *err)
+{
+	char pos[32], lim[32], last[32];
+	const char *params[2] = { pos, lim };
+	PGresult *r;
+	int n, rc;
+
+	snprintf(pos, sizeof pos, "%lld", s->position);
+	snprintf(lim, sizeof lim, "%zu", batch);
+	r = PQexecParams(s->bus, "SELECT seq, entity, key::text FROM ficus.outbox WHERE seq > $1 "
+	                 "ORDER BY seq LIMIT $2", 2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fc_errf(err, FC_ESQL, "reading the outbox: %s", PQerrorMessage(s->bus));
+		PQclear(r);
+		return -1;
+	}
+	n = PQntuples(r);
+	if (n == 0) {
+		PQclear(r);
+		return 0;
+	}
+	if ((rc = fc_pg_exec(s->pg, "BEGIN", err))) {
+		PQclear(r);
+		return -1;
+	}
+	/* per entity, the distinct keys of the batch */
+	for (size_t f = 0; f < s->maps->nfiles; f++)
+		for (size_t j = 0; j < s->maps->files[f]->nentities; j++) {
+			const struct map_entity *e = &s->maps->files[f]->entities[j];
+			char **keys = calloc((size_t)n, sizeof *keys);
+			size_t nk = 0;
+			for (int i = 0; keys && i < n; i++) {
+				const char *k = PQgetvalue(r, i, 2);
+				bool dup = false;
+				if (strcmp(PQgetvalue(r, i, 1), e->name))
+					continue;
+				for (size_t q = 0; q < nk && !dup; q++)
+					dup = !strcmp(keys[q], k);
+				if (!dup)
+					keys[nk++] = (char *)k;
+			}
+			rc = keys ? cdc_sync_keys(s, e, keys, nk, err) : fc_errf(err, FC_ENOMEM, "out of memory");
+			free(keys);
+			if (rc) {
+				PQclear(r);
+				PQclear(PQexec(s->pg, "ROLLBACK"));
+				return -1;
+			}
+		}
+	snprintf(last, sizeof last, "%s", PQgetvalue(r, n - 1, 0));
+	PQclear(r);
+	params[0] = last;
+	r = PQexecParams(s->pg, "INSERT INTO ficus.consumers (name, seq, updated_at) VALUES ('sync', $1, "
+	                 "now()) ON CONFLICT (name) DO UPDATE SET seq = EXCLUDED.seq, updated_at = now()",
+	                 1, NULL, params, NULL, NULL, 0);
+	if (pg_check(r, PGRES_COMMAND_OK, "storing the position", "sync", err) ||
+	    fc_pg_exec(s->pg, "COMMIT", err)) {
+		PQclear(PQexec(s->pg, "ROLLBACK"));
+		return -1;
+	}
+	s->position = strtoll(last, NULL, 10);
+	s->events += (unsigned long long)n;
+	return n;
+}
+
+int cdc_sync_consume(struct cdc_sync *s, size_t batch, bool once, volatile sig_atomic_t *stop,
+                     struct fc_err *err)
+{
+	int rc = consumer_position(s, err);
+	bool listening = false;
+	if (rc)
+		return rc;
+	while (!*stop) {
+		long long n = consume_batch(s, batch, err);
+		if (n < 0)
+			return -FC_ESQL;
+		if (n > 0)
+			continue;
+		if (once)
+			return 0;
+		if (!listening) {
+			if ((rc = fc_pg_exec(s->bus, "LISTEN ficus_outbox", err)))
+				return rc;
+			listening = true;
+		}
+		{
+			/* wait for a NOTIFY, 5 s at most */
+			fd_set fds;
+			struct timeval tv = { 5, 0 };
+			int sock = PQsocket(s->bus);
+			PGnotify *note;
+			FD_ZERO(&fds);
+			FD_SET(sock, &fds);
+			select(sock + 1, &fds, NULL, NULL, &tv);
+			PQconsumeInput(s->bus);
+			while ((note = PQnotifies(s->bus)))
+				PQfreemem(note);
+		}
+	}
+	return 0;
+}
+
+int cdc_sync_open(struct cdc_sync *s, const struct fc_config *cfg, const struct map_set *maps,
+                  bool need_bus, struct fc_err *err)
+{
+	const struct fc_conn *src, *dst, *bus = NULL;
+	size_t n = 0;
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	s->cfg = cfg;
+	s->maps = maps;
+	if (!cfg->sync.present)
+		return fc_errf(err, FC_ECONFIG, "%s has no 'sync' section (sync: { source: CONN, "
+		               "target: CONN })", cfg->path);
+	src = fc_config_conn(cfg, cfg->sync.source);
+	dst = fc_config_conn(cfg, cfg->sync.target);
+	if (!(s->my = fc_mysql_open(src, err)) || !(s->pg = fc_pg_open(dst, err)))
+		return -FC_ECONNECT;
+	if (need_bus) {
+		if (strcmp(cfg->sync.bus, "outbox") != 0)
+			return fc_errf(err, FC_EUNSUPPORTED, "sync.bus %s is not built yet: use outbox",
+			               cfg->sync.bus);
+		if (!cfg->cdc.present || cfg->cdc.sink.kind != FC_SINK_OUTBOX)
+			return fc_errf(err, FC_ECONFIG, "sync.bus is outbox, but cdc.sink is not an outbox: "
+			               "nothing to consume");
+		bus = fc_config_conn(cfg, cfg->cdc.sink.connection);
+		if (strcmp(bus->dsn, dst->dsn) == 0)
+			s->bus = s->pg;
+		else if (!(s->bus = fc_pg_open(bus, err)))
+			return -FC_ECONNECT;
+	}
+	for (size_t f = 0; f < maps->nfiles; f++)
+		n += maps->files[f]->nentities;
+	s->ents = calloc(n ? n : 1, sizeof *s->ents);
+	if (!s->ents)
+		return fc_errf(err, FC_ENOMEM, "out of memory");
+	for (size_t f = 0; f < maps->nfiles; f++)
+		for (size_t j = 0; j < maps->files[f]->nentities; j++) {
+			if ((rc = prepare(s, &maps->files[f]->entities[j], &s->ents[s->nents], err)))
+				return rc;
+			s->nents++;
+		}
+	return 0;
+}
+
+void cdc_sync_close(struct cdc_sync *s)
+{
+	for (size_t i = 0; i < s->nents; i++) {
+		free(s->ents[i].select_head);
+		free(s->ents[i].upsert);
+		free(s->ents[i].delete_one);
+		free(s->ents[i].zero_date);
+	}
+	free(s->ents);
+	if (s->bus && s->bus != s->pg)
+		PQfinish(s->bus);
+	if (s->pg)
+		PQfinish(s->pg);
+	if (s->my)
+		mysql_close(s->my);
+	memset(s, 0, sizeof *s);
+}
