@@ -132,19 +132,25 @@ static int session(const struct cdc_stream_opts *o, struct cdc_decoder *d,
 
 		ev = mariadb_rpl_fetch(rpl, ev);
 		if (!ev) {
-			if (mysql_errno(my) || mariadb_rpl_errno(rpl)) {
-				const char *m = mariadb_rpl_errno(rpl) ? mariadb_rpl_error(rpl) : mysql_error(my);
+			unsigned e = mysql_errno(my) ? mysql_errno(my) : mariadb_rpl_errno(rpl);
+			if (e == 0 && o->until_end) {
+				/* the end of the binlog (non-blocking dump) */
+				rc = cdc_decoder_idle(d, err);
+				goto out;
+			}
+			{
+				const char *m = mariadb_rpl_errno(rpl) ? mariadb_rpl_error(rpl)
+				              : mysql_errno(my) ? mysql_error(my)
+				                                : "the server closed the connection";
 				fc_errf(err, FC_ECONNECT, "connection '%s': binlog dump from %s:%llu: %s",
 				        o->conn->name, d->at.file[0] ? d->at.file : from->file,
 				        (unsigned long long)d->at.pos, m);
-				if (mysql_errno(my) == 1236) {   /* the server gave up on our position */
-					rc = -FC_EINVAL;
-					goto out;
-				}
-				rc = 1;
 			}
-			/* rc 0: the end of the binlog (until_end) */
-			rc = cdc_decoder_idle(d, err);
+			if (mysql_errno(my) == 1236) {   /* the server gave up on our position */
+				rc = -FC_EINVAL;
+				goto out;
+			}
+			rc = 1;
 			goto out;
 		}
 		if (ev->raw_data_size < 1 + CDC_HEADER_LEN)
