@@ -16,6 +16,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_cdc_read,
 	&cli_cmd_cdc_stream,
 	&cli_cmd_cdc_replay,
+	&cli_cmd_cdc_snapshot,
 	&cli_cmd_cdc_status,
 	&cli_cmd_sync,
 	&cli_cmd_sample_init,
