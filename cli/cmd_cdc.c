@@ -691,6 +691,42 @@ static int cdc_status(int argc, char **argv)
 		}
 		have_cp = rc == 0;
 	}
+	/* the outbox keeps its checkpoint in PostgreSQL: show the bus too */
+	if (!checkpoint && cfg.cdc.sink.kind == FC_SINK_OUTBOX) {
+		const struct fc_conn *bc = fc_config_conn(&cfg, cfg.cdc.sink.connection);
+		PGconn *pg = fc_pg_open(bc, &err);
+		PGresult *pr;
+		if (!pg) {
+			printf("bus         outbox on %s: DOWN (%s)\n", bc->name, err.msg);
+		} else {
+			pr = PQexec(pg, "SELECT (SELECT count(*) FROM ficus.outbox), "
+			               "(SELECT coalesce(max(seq), 0) FROM ficus.outbox), "
+			               "file, pos, gtid, coalesce(extract(epoch FROM ts)::bigint, 0) "
+			               "FROM ficus.cdc_checkpoint WHERE name = 'cdc'");
+			if (PQresultStatus(pr) == PGRES_TUPLES_OK && PQntuples(pr) == 1) {
+				printf("bus         outbox on %s (%s): up, %s events, last seq %s\n", bc->name,
+				       bc->shown, PQgetvalue(pr, 0, 0), PQgetvalue(pr, 0, 1));
+				memset(&cp, 0, sizeof cp);
+				snprintf(cp.pos.file, sizeof cp.pos.file, "%s", PQgetvalue(pr, 0, 2));
+				cp.pos.pos = strtoull(PQgetvalue(pr, 0, 3), NULL, 10);
+				snprintf(cp.pos.gtid, sizeof cp.pos.gtid, "%s", PQgetvalue(pr, 0, 4));
+				cp.ts = (uint32_t)strtoul(PQgetvalue(pr, 0, 5), NULL, 10);
+				have_cp = true;
+			} else {
+				printf("bus         outbox on %s (%s): up, no checkpoint yet (cdc has not run)\n",
+				       bc->name, bc->shown);
+			}
+			PQclear(pr);
+			pr = PQexec(pg, "SELECT c.name, c.seq, (SELECT count(*) FROM ficus.outbox o WHERE o.seq > "
+			               "c.seq) FROM ficus.consumers c ORDER BY c.name");
+			for (int i = 0; PQresultStatus(pr) == PGRES_TUPLES_OK && i < PQntuples(pr); i++)
+				printf("consumer    %s at seq %s, %s events behind\n", PQgetvalue(pr, i, 0),
+				       PQgetvalue(pr, i, 1), PQgetvalue(pr, i, 2));
+			PQclear(pr);
+			PQfinish(pg);
+		}
+		checkpoint = "(outbox)";
+	}
 	conn = fc_config_conn(&cfg, cfg.cdc.source);
 	if (cdc_stream_current(conn, &now, &err)) {
 		printf("source      %s: DOWN (%s)\n", conn->name, err.msg);
@@ -702,7 +738,7 @@ static int cdc_status(int argc, char **argv)
 	       now.gtid[0] ? now.gtid : "-");
 	if (!have_cp) {
 		printf("checkpoint  %s\n", checkpoint ? "none yet (the stream has not committed)" :
-		                                        "not given (--checkpoint FILE)");
+		                                        "not given (--checkpoint FILE; an outbox sink keeps its own)");
 		fc_config_release(&cfg);
 		return CLI_OK;
 	}
@@ -737,11 +773,14 @@ static int cdc_status(int argc, char **argv)
 const struct cli_cmd cli_cmd_cdc_status = {
 	"cdc status",
 	"the server's binlog position, the checkpoint, lag",
-	"usage: ficus cdc status --checkpoint FILE [--config FILE]\n"
+	"usage: ficus cdc status [--checkpoint FILE] [--config FILE]\n"
 	"\n"
 	"Shows the legacy server's current binlog position and GTID, the position\n"
-	"in the checkpoint (after the last transaction the sink took), and the lag:\n"
-	"bytes of binlog not yet read and seconds since that transaction.\n"
+	"in the checkpoint (after the last transaction the sink took: the outbox's\n"
+	"own in PostgreSQL, or the --checkpoint FILE of a JSON-lines sink), and the\n"
+	"lag: bytes of binlog not yet read and seconds since that transaction.\n"
+	"With an outbox sink, also the bus: events, last seq, and each consumer's\n"
+	"position and events behind. Components that are down are shown as DOWN.\n"
 	"exit status: 0 ok, 1 the source is down, 2 usage error or failure\n",
 	cdc_status,
 };

@@ -4,10 +4,12 @@
 
 #include "../cdc/sync.h"
 #include "../lib/config.h"
+#include "../lib/db.h"
 #include "../lib/mapping.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -144,4 +146,87 @@ const struct cli_cmd cli_cmd_sync = {
 	"SIGINT or SIGTERM stop it between batches.\n"
 	"exit status: 0 ok, 2 usage error or failure\n",
 	run,
+};
+
+static int status(int argc, char **argv)
+{
+	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
+	                                       { NULL, 0, NULL, 0 } };
+	const char *cfg_path = NULL;
+	const struct fc_conn *dst, *bus = NULL;
+	struct fc_config cfg;
+	struct fc_err err;
+	PGconn *pg, *bpg;
+	PGresult *r;
+	long long pos = 0;
+	int c, rc = CLI_OK;
+
+	while ((c = cli_getopt(argc, argv, argv[0], "c:", opts)) != -1) {
+		if (c == 'c')
+			cfg_path = optarg;
+		else
+			return CLI_ERROR;
+	}
+	if (optind < argc)
+		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	if (fc_config_load(fc_config_default_path(cfg_path), &cfg, &err))
+		return cli_fail(argv[0], &err);
+	if (!cfg.sync.present) {
+		fc_errf(&err, FC_ECONFIG, "%s has no 'sync' section", cfg.path);
+		fc_config_release(&cfg);
+		return cli_fail(argv[0], &err);
+	}
+	dst = fc_config_conn(&cfg, cfg.sync.target);
+	if (cfg.cdc.present && cfg.cdc.sink.kind == FC_SINK_OUTBOX)
+		bus = fc_config_conn(&cfg, cfg.cdc.sink.connection);
+	pg = fc_pg_open(dst, &err);
+	if (!pg) {
+		printf("target      %s: DOWN (%s)\n", dst->name, err.msg);
+		fc_config_release(&cfg);
+		return CLI_PROBLEMS;
+	}
+	printf("target      %s (%s): up\n", dst->name, dst->shown);
+	r = PQexec(pg, "SELECT seq, extract(epoch FROM now() - updated_at)::bigint FROM ficus.consumers "
+	               "WHERE name = 'sync'");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		pos = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		printf("position    outbox seq %lld (last batch %s s ago)\n", pos, PQgetvalue(r, 0, 1));
+	} else {
+		printf("position    none yet (sync has not run)\n");
+	}
+	PQclear(r);
+	if (!bus) {
+		printf("bus         %s: not an outbox (cdc.sink) - nothing to consume\n", cfg.sync.bus);
+	} else if (!(bpg = fc_pg_open(bus, &err))) {
+		printf("bus         outbox on %s: DOWN (%s)\n", bus->name, err.msg);
+		rc = CLI_PROBLEMS;
+	} else {
+		char p[32];
+		const char *params[1] = { p };
+		snprintf(p, sizeof p, "%lld", pos);
+		r = PQexecParams(bpg, "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at))"
+		                 "::bigint, 0) FROM ficus.outbox WHERE seq > $1", 1, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK)
+			printf("bus         outbox on %s: up\nlag         %s events, %s s\n", bus->name,
+			       PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+		else
+			printf("bus         outbox on %s: up, no outbox table yet (cdc has not run)\n", bus->name);
+		PQclear(r);
+		PQfinish(bpg);
+	}
+	PQfinish(pg);
+	fc_config_release(&cfg);
+	return rc;
+}
+
+const struct cli_cmd cli_cmd_sync_status = {
+	"sync status",
+	"sync's position, lag (events and seconds) and bus health",
+	"usage: ficus sync status [--config FILE]\n"
+	"\n"
+	"Shows where sync stands: its outbox position (ficus.consumers in the\n"
+	"target), how many events are waiting and how old the oldest is, and\n"
+	"whether the target and the bus answer (DOWN with the reason if not).\n"
+	"exit status: 0 ok, 1 something is down, 2 usage error or failure\n",
+	status,
 };

@@ -146,6 +146,16 @@ TEST_TIMEOUT(read_model_equals_legacy_after_backfill_changes_and_replay, 120)
 	ASSERT_CONTAINS(out, "events applied");
 	free(out);
 	same("after live changes");
+	/* the operators' view: caught up */
+	ASSERT_EQ(t_run(&out, "%s sync status --config %s", bin, cfg), 0);
+	ASSERT_CONTAINS(out, "lag         0 events");
+	free(out);
+	ASSERT_EQ(t_run(&out, "%s cdc status --config %s", bin, cfg), 0);
+	ASSERT_CONTAINS(out, "bus         outbox on newdb");
+	ASSERT_CONTAINS(out, "consumer    sync at seq");
+	ASSERT_CONTAINS(out, "0 events behind");
+	ASSERT_CONTAINS(out, "lag         0 bytes");
+	free(out);
 
 	/* every event again, from the start: the same state */
 	t_pg("t_sync", "UPDATE ficus.consumers SET seq = 0 WHERE name = 'sync'");
