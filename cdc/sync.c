@@ -681,3 +681,117 @@ void cdc_sync_close(struct cdc_sync *s)
 		mysql_close(s->my);
 	memset(s, 0, sizeof *s);
 }
+
+/* "entity":"NAME" and "key":{...} of an event line (ficus writes them in
+ * that order, without spaces). */
+static bool event_fields(const char *line, char *entity, size_t n, const char **key, size_t *klen)
+{
+	const char *e = strstr(line, "\"entity\":\""), *k = strstr(line, "\"key\":{"), *end;
+	int depth = 0;
+	if (!e || !k)
+		return false;
+	e += 10;
+	end = strchr(e, '"');
+	if (!end || (size_t)(end - e) >= n)
+		return false;
+	memcpy(entity, e, (size_t)(end - e));
+	entity[end - e] = '\0';
+	k += 6;
+	for (end = k; *end; end++) {
+		if (*end == '"') {
+			for (end++; *end && *end != '"'; end++)
+				if (*end == '\\' && end[1])
+					end++;
+			if (!*end)
+				return false;
+		} else if (*end == '{') {
+			depth++;
+		} else if (*end == '}' && --depth == 0) {
+			*key = k;
+			*klen = (size_t)(end - k + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+int cdc_sync_stdin(struct cdc_sync *s, FILE *f, size_t batch, struct fc_err *err)
+{
+	char *line = NULL, entity[128];
+	size_t cap = 0, n = 0, lineno = 0;
+	char **ents = calloc(batch, sizeof *ents), **keys = calloc(batch, sizeof *keys);
+	int rc = 0;
+	bool eof = false;
+
+	if (!ents || !keys) {
+		free(ents);
+		free(keys);
+		return fc_errf(err, FC_ENOMEM, "out of memory");
+	}
+	while (rc == 0 && !eof) {
+		ssize_t len = getline(&line, &cap, f);
+		if (len > 0) {
+			const char *k;
+			size_t klen;
+			lineno++;
+			if (line[len - 1] == '\n')
+				line[--len] = '\0';
+			if (len == 0)
+				continue;
+			if (!event_fields(line, entity, sizeof entity, &k, &klen)) {
+				rc = fc_errf(err, FC_EINVAL, "stdin line %zu: not an event (no \"entity\" and "
+				             "\"key\"): %.80s", lineno, line);
+				break;
+			}
+			if (!map_set_entity(s->maps, entity)) {
+				rc = fc_errf(err, FC_EINVAL, "stdin line %zu: unknown entity '%s'", lineno, entity);
+				break;
+			}
+			ents[n] = strdup(entity);
+			keys[n] = strndup(k, klen);
+			n++;
+			s->events++;
+		} else {
+			eof = true;
+		}
+		if (n == batch || (eof && n)) {
+			/* one transaction per batch, entity by entity */
+			rc = fc_pg_exec(s->pg, "BEGIN", err);
+			for (size_t f2 = 0; rc == 0 && f2 < s->maps->nfiles; f2++)
+				for (size_t j = 0; rc == 0 && j < s->maps->files[f2]->nentities; j++) {
+					const struct map_entity *e = &s->maps->files[f2]->entities[j];
+					char **mine = calloc(n, sizeof *mine);
+					size_t m = 0;
+					for (size_t i = 0; mine && i < n; i++) {
+						bool dup = false;
+						if (strcmp(ents[i], e->name))
+							continue;
+						for (size_t q = 0; q < m && !dup; q++)
+							dup = !strcmp(mine[q], keys[i]);
+						if (!dup)
+							mine[m++] = keys[i];
+					}
+					rc = mine ? cdc_sync_keys(s, e, mine, m, err)
+					          : fc_errf(err, FC_ENOMEM, "out of memory");
+					free(mine);
+				}
+			if (rc == 0)
+				rc = fc_pg_exec(s->pg, "COMMIT", err);
+			else
+				PQclear(PQexec(s->pg, "ROLLBACK"));
+			for (size_t i = 0; i < n; i++) {
+				free(ents[i]);
+				free(keys[i]);
+			}
+			n = 0;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(ents[i]);
+		free(keys[i]);
+	}
+	free(ents);
+	free(keys);
+	free(line);
+	return rc;
+}

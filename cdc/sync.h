@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct cdc_sync_entity;
 
@@ -55,6 +56,11 @@ int cdc_sync_keys(struct cdc_sync *s, const struct map_entity *e, char *const *k
 int cdc_sync_backfill(struct cdc_sync *s, const struct map_entity *e, size_t chunk,
                       void (*progress)(void *ctx, unsigned long long done), void *ctx,
                       struct fc_err *err);
+
+/* Applies events read as JSON lines from f (the envelopes of docs/cdc.md:
+ * entity and key are used), batch lines per target transaction. Lines
+ * that are not events of a known entity are an error naming the line. */
+int cdc_sync_stdin(struct cdc_sync *s, FILE *f, size_t batch, struct fc_err *err);
 
 /* Consumes the outbox in batches; stops when caught up if once, else waits
  * for NOTIFY (or 5 s) until *stop. */

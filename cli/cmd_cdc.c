@@ -858,8 +858,9 @@ static int cdc_snapshot(int argc, char **argv)
 	output_close(&out);
 	if (rc)
 		return cli_fail(argv[0], &err);
-	printf("snapshot: %llu rows as events, at %s:%llu; 'ficus cdc stream' continues from there\n",
-	       events, at.file, (unsigned long long)at.pos);
+	/* on stderr: stdout may be the events themselves (--output -) */
+	fprintf(stderr, "snapshot: %llu rows as events, at %s:%llu; 'ficus cdc stream' continues from "
+	        "there\n", events, at.file, (unsigned long long)at.pos);
 	return CLI_OK;
 }
 

@@ -41,10 +41,11 @@ static int run(int argc, char **argv)
 		{ "entity", required_argument, NULL, 'e' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "batch", required_argument, NULL, 'n' },
+		{ "stdin", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cfg_path = NULL, *entity = NULL;
-	bool backfill = false, once = false;
+	bool backfill = false, once = false, from_stdin = false;
 	long long batch = 1000;
 	struct fc_config cfg;
 	struct map_set maps;
@@ -59,6 +60,7 @@ static int run(int argc, char **argv)
 		case 'b': backfill = true; break;
 		case 'e': entity = optarg; break;
 		case 'o': once = true; break;
+		case 's': from_stdin = true; break;
 		case 'n':
 			if ((batch = cli_uint(argv[0], "--batch", optarg, 1000000)) < 1)
 				return batch == 0 ? cli_usage_error(argv[0], "--batch must be at least 1") : CLI_ERROR;
@@ -81,7 +83,10 @@ static int run(int argc, char **argv)
 		rc = cli_usage_error(argv[0], "no entity '%s' in the mappings", entity);
 		goto out;
 	}
-	if (cdc_sync_open(&s, &cfg, &maps, !backfill, &err)) {
+	if (from_stdin && (backfill || once))
+		return cli_usage_error(argv[0], "--stdin reads events until the end of input: no "
+		                       "--backfill or --once with it");
+	if (cdc_sync_open(&s, &cfg, &maps, !backfill && !from_stdin, &err)) {
 		rc = cli_fail(argv[0], &err);
 		goto close;
 	}
@@ -89,7 +94,13 @@ static int run(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (backfill) {
+	if (from_stdin) {
+		if (cdc_sync_stdin(&s, stdin, (size_t)batch, &err))
+			rc = cli_fail(argv[0], &err);
+		else
+			printf("sync: %llu events applied (%llu upserts, %llu deletes)\n", s.events, s.upserts,
+			       s.deletes);
+	} else if (backfill) {
 		struct progress p = { NULL, isatty(2) };
 		for (size_t f = 0; f < maps.nfiles && rc == CLI_OK && !stop_flag; f++)
 			for (size_t j = 0; j < maps.files[f]->nentities && rc == CLI_OK && !stop_flag; j++) {
@@ -130,6 +141,7 @@ const struct cli_cmd cli_cmd_sync = {
 	"keep the target's read models up to date from the events (or --backfill)",
 	"usage: ficus sync [--config FILE] [--once] [--batch N]\n"
 	"       ficus sync --backfill [--entity E] [--batch N] [--config FILE]\n"
+	"       ficus sync --stdin [--batch N] [--config FILE] < events.jsonl\n"
 	"\n"
 	"Consumes the events of the PostgreSQL outbox (sync.bus: outbox) after its\n"
 	"position, in batches of --batch (1000): for each entity, fetches the\n"
@@ -143,6 +155,8 @@ const struct cli_cmd cli_cmd_sync = {
 	"\n"
 	"--backfill loads every row of every entity (or --entity E) by key ranges\n"
 	"of --batch rows, with a progress line on a terminal.\n"
+	"--stdin applies events given as JSON lines (e.g. from 'ficus cdc read' or a\n"
+	"JSON-lines sink), --batch at a time, each batch in one transaction.\n"
 	"SIGINT or SIGTERM stop it between batches.\n"
 	"exit status: 0 ok, 2 usage error or failure\n",
 	run,

@@ -168,4 +168,16 @@ TEST_TIMEOUT(read_model_equals_legacy_after_backfill_changes_and_replay, 120)
 	ASSERT_EQ(t_run(&out, "%s sync --backfill --entity shop --config %s", bin, cfg), 0);
 	free(out);
 	same("after a second backfill");
+
+	/* events as JSON lines on stdin: a snapshot piped into sync rebuilds an
+	 * emptied read model */
+	t_pg("t_sync", "TRUNCATE shop.shops");
+	ASSERT_EQ(t_run(&out, "%s cdc snapshot --config %s --output - 2>/dev/null | %s sync --stdin "
+	                "--config %s", bin, cfg, bin, cfg), 0);
+	ASSERT_CONTAINS(out, "3 events applied");
+	free(out);
+	same("after a snapshot through sync --stdin");
+	ASSERT_EQ(t_run(&out, "echo '{\"nope\":1}' | %s sync --stdin --config %s", bin, cfg), 2);
+	ASSERT_CONTAINS(out, "stdin line 1: not an event");
+	free(out);
 }
