@@ -49,6 +49,7 @@ extern const struct cli_cmd cli_cmd_cdc_stream;
 extern const struct cli_cmd cli_cmd_cdc_replay;
 extern const struct cli_cmd cli_cmd_cdc_status;
 extern const struct cli_cmd cli_cmd_cdc_snapshot;
+extern const struct cli_cmd cli_cmd_cdc_prune;
 extern const struct cli_cmd cli_cmd_config_check;
 extern const struct cli_cmd cli_cmd_mappings_check;
 extern const struct cli_cmd cli_cmd_sample_init;

@@ -881,3 +881,100 @@ const struct cli_cmd cli_cmd_cdc_snapshot = {
 	"exit status: 0 ok, 2 usage error or failure\n",
 	cdc_snapshot,
 };
+
+/* ----------------------------------------------------------- cdc prune */
+
+/* "7d", "12h", "30m", "90s" -> seconds; -1 when malformed. */
+static long long parse_age(const char *s)
+{
+	char *end;
+	long long n = strtoll(s, &end, 10);
+	if (end == s || n < 0 || strlen(end) != 1)
+		return -1;
+	switch (*end) {
+	case 's': return n;
+	case 'm': return n * 60;
+	case 'h': return n * 3600;
+	case 'd': return n * 86400;
+	default: return -1;
+	}
+}
+
+static int cdc_prune(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "older-than", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cfg_path = NULL, *age_text = NULL;
+	long long age;
+	char secs[32];
+	const char *params[1] = { secs };
+	struct fc_config cfg;
+	struct fc_err err;
+	PGconn *pg;
+	PGresult *r;
+	int c, rc = CLI_OK;
+
+	while ((c = cli_getopt(argc, argv, argv[0], "c:", opts)) != -1) {
+		switch (c) {
+		case 'c': cfg_path = optarg; break;
+		case 'o': age_text = optarg; break;
+		default: return CLI_ERROR;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	if (!age_text)
+		return cli_usage_error(argv[0], "give --older-than AGE (e.g. 7d, 12h, 30m)");
+	if ((age = parse_age(age_text)) < 0)
+		return cli_usage_error(argv[0], "--older-than wants a number and s, m, h or d (7d), not '%s'",
+		                       age_text);
+	snprintf(secs, sizeof secs, "%lld", age);
+	if (fc_config_load(fc_config_default_path(cfg_path), &cfg, &err))
+		return cli_fail(argv[0], &err);
+	if (!cfg.cdc.present || cfg.cdc.sink.kind != FC_SINK_OUTBOX) {
+		fc_errf(&err, FC_ECONFIG, "%s: cdc.sink is not an outbox: nothing to prune", cfg.path);
+		fc_config_release(&cfg);
+		return cli_fail(argv[0], &err);
+	}
+	pg = fc_pg_open(fc_config_conn(&cfg, cfg.cdc.sink.connection), &err);
+	if (!pg) {
+		fc_config_release(&cfg);
+		return cli_fail(argv[0], &err);
+	}
+	/* old enough, and taken by every registered consumer */
+	r = PQexecParams(pg,
+	                 "WITH passed AS (SELECT min(seq) AS seq, count(*) AS n FROM ficus.consumers), "
+	                 "gone AS (DELETE FROM ficus.outbox o USING passed p WHERE p.n > 0 AND "
+	                 "o.seq <= p.seq AND o.created_at < now() - make_interval(secs => $1::bigint) "
+	                 "RETURNING 1) SELECT (SELECT count(*) FROM gone), (SELECT n FROM passed), "
+	                 "(SELECT coalesce(seq, 0) FROM passed)",
+	                 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fc_errf(&err, FC_ESQL, "pruning the outbox: %s", PQresultErrorMessage(r));
+		rc = cli_fail(argv[0], &err);
+	} else if (atoll(PQgetvalue(r, 0, 1)) == 0) {
+		printf("prune: no consumer is registered in ficus.consumers: nothing pruned\n");
+	} else {
+		printf("prune: %s events older than %s removed (every consumer is past seq %s)\n",
+		       PQgetvalue(r, 0, 0), age_text, PQgetvalue(r, 0, 2));
+	}
+	PQclear(r);
+	PQfinish(pg);
+	fc_config_release(&cfg);
+	return rc;
+}
+
+const struct cli_cmd cli_cmd_cdc_prune = {
+	"cdc prune",
+	"remove old outbox events that every consumer has taken",
+	"usage: ficus cdc prune --older-than AGE [--config FILE]\n"
+	"\n"
+	"Deletes rows of ficus.outbox created more than AGE ago (7d, 12h, 30m, 90s)\n"
+	"whose seq every registered consumer (ficus.consumers) has passed. With no\n"
+	"consumer registered nothing is removed. Run it from cron.\n"
+	"exit status: 0 ok, 2 usage error or failure\n",
+	cdc_prune,
+};

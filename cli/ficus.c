@@ -18,6 +18,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_cdc_replay,
 	&cli_cmd_cdc_snapshot,
 	&cli_cmd_cdc_status,
+	&cli_cmd_cdc_prune,
 	&cli_cmd_sync_status,   /* before "sync": two words match first */
 	&cli_cmd_sync,
 	&cli_cmd_sample_init,

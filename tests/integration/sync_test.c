@@ -157,6 +157,14 @@ TEST_TIMEOUT(read_model_equals_legacy_after_backfill_changes_and_replay, 120)
 	ASSERT_CONTAINS(out, "lag         0 bytes");
 	free(out);
 
+	/* pruning keeps what sync has not taken, and young events */
+	ASSERT_EQ(t_run(&out, "%s cdc prune --older-than 1d --config %s", bin, cfg), 0);
+	ASSERT_CONTAINS(out, "prune: 0 events older than 1d removed");
+	free(out);
+	ASSERT_EQ(t_run(&out, "%s cdc prune --older-than soon --config %s", bin, cfg), 2);
+	ASSERT_CONTAINS(out, "--older-than wants a number");
+	free(out);
+
 	/* every event again, from the start: the same state */
 	t_pg("t_sync", "UPDATE ficus.consumers SET seq = 0 WHERE name = 'sync'");
 	ASSERT_EQ(t_run(&out, "%s sync --once --config %s", bin, cfg), 0);
@@ -177,6 +185,10 @@ TEST_TIMEOUT(read_model_equals_legacy_after_backfill_changes_and_replay, 120)
 	ASSERT_CONTAINS(out, "3 events applied");
 	free(out);
 	same("after a snapshot through sync --stdin");
+	/* events older than 0 s that sync has passed go */
+	ASSERT_EQ(t_run(&out, "%s cdc prune --older-than 0s --config %s", bin, cfg), 0);
+	ASSERT_NOT_CONTAINS(out, "prune: 0 events");
+	free(out);
 	ASSERT_EQ(t_run(&out, "echo '{\"nope\":1}' | %s sync --stdin --config %s", bin, cfg), 2);
 	ASSERT_CONTAINS(out, "stdin line 1: not an event");
 	free(out);
