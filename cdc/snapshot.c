@@ -31,6 +31,23 @@ static int put_key_value(struct fc_buf *b, const struct fc_column_info *ci, cons
 	return cdc_json_string(b, v, strlen(v));
 }
 
+int cdc_key_json(struct fc_buf *b, const struct map_entity *e, const struct fc_table_info *ti,
+                 char **row)
+{
+	int rc = fc_buf_putc(b, '{');
+	for (size_t k = 0; rc == 0 && k < e->nkey; k++) {
+		if (k)
+			rc = fc_buf_putc(b, ',');
+		if (rc == 0)
+			rc = cdc_json_string(b, e->from_key[k], strlen(e->from_key[k]));
+		if (rc == 0)
+			rc = fc_buf_putc(b, ':');
+		if (rc == 0)
+			rc = put_key_value(b, fc_table_column(ti, e->from_key[k]), row[k]);
+	}
+	return rc ? rc : fc_buf_putc(b, '}');
+}
+
 static int entity_rows(MYSQL *my, const struct map_entity *e, const struct cdc_pos *at,
                        const char *default_db, const struct cdc_snapshot_opts *o,
                        const struct cdc_sink *sink, unsigned long long *events,
@@ -103,16 +120,9 @@ static int entity_rows(MYSQL *my, const struct map_entity *e, const struct cdc_p
 		rows = (size_t)mysql_num_rows(res);
 		while ((row = mysql_fetch_row(res))) {
 			fc_buf_reset(&key);
-			fc_buf_putc(&key, '{');
-			for (size_t k = 0; k < e->nkey; k++) {
-				if (k)
-					fc_buf_putc(&key, ',');
-				cdc_json_string(&key, e->from_key[k], strlen(e->from_key[k]));
-				fc_buf_putc(&key, ':');
-				put_key_value(&key, fc_table_column(&ti, e->from_key[k]), row[k]);
+			cdc_key_json(&key, e, &ti, row);
+			for (size_t k = 0; k < e->nkey; k++)
 				snprintf(last[k], sizeof last[k], "%s", row[k] ? row[k] : "");
-			}
-			fc_buf_putc(&key, '}');
 			fc_buf_reset(&ev);
 			{
 				char id[512];

@@ -13,7 +13,9 @@
 
 #include "../lib/config.h"
 #include "../lib/err.h"
+#include "../lib/buf.h"
 #include "../lib/mapping.h"
+#include "../lib/schema.h"
 #include "decoder.h"
 #include "events.h"
 
@@ -28,6 +30,12 @@ struct cdc_snapshot_opts {
 	                 unsigned long long total);
 	void *ctx;
 };
+
+/* Appends the entity's legacy key of a MySQL row (its first nkey fields)
+ * as events write it: {"k1":42,"k2":"x"} (integers bare, the rest as
+ * strings). ti gives the column types. */
+int cdc_key_json(struct fc_buf *b, const struct map_entity *e, const struct fc_table_info *ti,
+                 char **row);
 
 /* Emits the snapshot into sink and commits it at the snapshot's position
  * (*at gets it). */

@@ -6,6 +6,9 @@
 #include "../lib/ident.h"
 #include "../lib/schema.h"
 #include "outbox.h"
+#include "snapshot.h"
+
+#include <unistd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -505,7 +508,12 @@ static int consumer_position(struct cdc_sync *s, struct fc_err *err)
 {
 	PGresult *r;
 	int rc;
-	if ((rc = fc_pg_exec(s->pg, cdc_outbox_ddl, err)))
+	if ((rc = fc_pg_exec(s->pg, cdc_outbox_ddl, err)) ||
+	    (rc = fc_pg_exec(s->pg, "CREATE TABLE IF NOT EXISTS ficus.sync_poll (entity text PRIMARY KEY,"
+	                     " changed_at text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());"
+	                     "CREATE TABLE IF NOT EXISTS ficus.sync_state (name text PRIMARY KEY,"
+	                     " mode text NOT NULL, reason text, updated_at timestamptz NOT NULL DEFAULT now())",
+	                     err)))
 		return rc;
 	r = PQexec(s->pg, "SELECT seq FROM ficus.consumers WHERE name = 'sync'");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -583,6 +591,126 @@ static long long consume_batch(struct cdc_sync *s, size_t batch, struct fc_err *
 	return n;
 }
 
+/* Records the mode (outbox / polling) and why, for `sync status`. */
+static int set_mode(struct cdc_sync *s, bool polling, const char *reason, struct fc_err *err)
+{
+	const char *params[2] = { polling ? "polling" : "outbox", reason };
+	PGresult *r = PQexecParams(s->pg, "INSERT INTO ficus.sync_state (name, mode, reason, updated_at) "
+	                           "VALUES ('sync', $1, $2, now()) ON CONFLICT (name) DO UPDATE SET "
+	                           "mode = EXCLUDED.mode, reason = EXCLUDED.reason, updated_at = now()",
+	                           2, NULL, params, NULL, NULL, 0);
+	s->polling = polling;
+	if (polling)
+		fprintf(stderr, "ficus sync: the bus is down (%s): polling the legacy tables\n", reason);
+	else if (reason)
+		fprintf(stderr, "ficus sync: %s\n", reason);
+	return pg_check(r, PGRES_COMMAND_OK, "recording the mode", "sync", err);
+}
+
+/* One round of polling: every entity with a `changed` column. */
+static int poll_round(struct cdc_sync *s, size_t batch, struct fc_err *err)
+{
+	for (size_t i = 0; i < s->nents; i++) {
+		const struct map_entity *e = s->ents[i].e;
+		struct fc_table_info ti;
+		struct fc_buf q = FC_BUF_INIT, key = FC_BUF_INIT;
+		char since[64] = "1970-01-01 00:00:00", last[64] = "";
+		const char *params[2];
+		MYSQL_RES *res = NULL;
+		MYSQL_ROW row;
+		char **keys = NULL;
+		size_t n = 0;
+		PGresult *r;
+		int rc = 0;
+
+		if (!e->changed)
+			continue;
+		params[0] = e->name;
+		r = PQexecParams(s->pg, "SELECT changed_at FROM ficus.sync_poll WHERE entity = $1 UNION ALL "
+		                 "SELECT to_char((updated_at - interval '5 minutes') AT TIME ZONE 'UTC', "
+		                 "'YYYY-MM-DD HH24:MI:SS') FROM ficus.consumers WHERE name = 'sync' LIMIT 1",
+		                 1, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+			snprintf(since, sizeof since, "%s", PQgetvalue(r, 0, 0));
+		PQclear(r);
+		if ((rc = fc_mysql_table_info(s->my, e->from.schema, e->from.name, &ti, err)))
+			return fc_err_prefix(err, "polling entity '%s'", e->name);
+		fc_buf_puts(&q, "SELECT ");
+		for (size_t k = 0; k < e->nkey; k++) {
+			fc_quote_mysql(&q, e->from_key[k]);
+			fc_buf_puts(&q, ", ");
+		}
+		fc_quote_mysql(&q, e->changed);
+		fc_buf_puts(&q, " FROM ");
+		if (e->from.schema[0]) {
+			fc_quote_mysql(&q, e->from.schema);
+			fc_buf_putc(&q, '.');
+		}
+		fc_quote_mysql(&q, e->from.name);
+		fc_buf_puts(&q, " WHERE ");
+		fc_quote_mysql(&q, e->changed);
+		fc_buf_puts(&q, " >= ");
+		fc_literal_mysql(&q, since);
+		fc_buf_puts(&q, " ORDER BY ");
+		fc_quote_mysql(&q, e->changed);
+		fc_buf_printf(&q, " LIMIT %zu", batch * 10);
+		if (!q.ptr || mysql_real_query(s->my, q.ptr, q.len) || !(res = mysql_store_result(s->my))) {
+			rc = fc_errf(err, FC_ESQL, "polling entity '%s': %s", e->name, mysql_error(s->my));
+			goto next;
+		}
+		keys = calloc((size_t)mysql_num_rows(res) + 1, sizeof *keys);
+		while (keys && (row = mysql_fetch_row(res))) {
+			fc_buf_reset(&key);
+			if (cdc_key_json(&key, e, &ti, row) == 0)
+				keys[n++] = strdup(key.ptr);
+			if (row[e->nkey])
+				snprintf(last, sizeof last, "%s", row[e->nkey]);
+		}
+		if (n) {
+			/* the rows of the last second come again next round: a row
+			 * changed later in that same second is not missed */
+			params[1] = last;
+			if ((rc = fc_pg_exec(s->pg, "BEGIN", err)) == 0 &&
+			    (rc = cdc_sync_keys(s, e, keys, n, err)) == 0) {
+				r = PQexecParams(s->pg, "INSERT INTO ficus.sync_poll (entity, changed_at) VALUES ($1, "
+				                 "$2) ON CONFLICT (entity) DO UPDATE SET changed_at = EXCLUDED.changed_at,"
+				                 " updated_at = now()", 2, NULL, params, NULL, NULL, 0);
+				rc = pg_check(r, PGRES_COMMAND_OK, "storing the poll position", e->name, err);
+			}
+			if (rc == 0)
+				rc = fc_pg_exec(s->pg, "COMMIT", err);
+			else
+				PQclear(PQexec(s->pg, "ROLLBACK"));
+			s->polled += n;
+		}
+	next:
+		for (size_t k = 0; k < n; k++)
+			free(keys[k]);
+		free(keys);
+		if (res)
+			mysql_free_result(res);
+		fc_buf_release(&q);
+		fc_buf_release(&key);
+		fc_table_info_release(&ti);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The bus is reachable again: back to the outbox, from where it stopped. */
+static bool bus_back(struct cdc_sync *s)
+{
+	struct fc_err e;
+	PGconn *c;
+	if (!s->bus_conn || !(c = fc_pg_open(s->bus_conn, &e)))
+		return false;
+	if (s->bus && s->bus != s->pg)
+		PQfinish(s->bus);
+	s->bus = c;
+	return true;
+}
+
 int cdc_sync_consume(struct cdc_sync *s, size_t batch, bool once, volatile sig_atomic_t *stop,
                      struct fc_err *err)
 {
@@ -590,10 +718,47 @@ int cdc_sync_consume(struct cdc_sync *s, size_t batch, bool once, volatile sig_a
 	bool listening = false;
 	if (rc)
 		return rc;
+	if (!s->bus) {
+		if ((rc = set_mode(s, true, s->bus_down, err)))
+			return rc;
+	} else {
+		/* a run that polled before: say that the bus is back */
+		PGresult *r = PQexec(s->pg, "SELECT mode FROM ficus.sync_state WHERE name = 'sync'");
+		bool was_polling = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+		                   !strcmp(PQgetvalue(r, 0, 0), "polling");
+		PQclear(r);
+		if ((rc = set_mode(s, false, was_polling ? "the bus is back: consuming the outbox again"
+		                                         : NULL, err)))
+			return rc;
+	}
 	while (!*stop) {
-		long long n = consume_batch(s, batch, err);
-		if (n < 0)
+		long long n;
+		if (s->polling) {
+			if (bus_back(s)) {
+				if ((rc = set_mode(s, false, "the bus is back: consuming the outbox again", err)))
+					return rc;
+				listening = false;
+				continue;
+			}
+			if ((rc = poll_round(s, batch, err)))
+				return rc;
+			if (once)
+				return 0;
+			for (int i = 0; i < 10 && !*stop; i++)
+				usleep(100000);
+			continue;
+		}
+		n = consume_batch(s, batch, err);
+		if (n < 0) {
+			if (s->bus != s->pg && PQstatus(s->bus) != CONNECTION_OK) {
+				snprintf(s->bus_down, sizeof s->bus_down, "%s", err->msg);
+				fc_err_clear(err);
+				if ((rc = set_mode(s, true, s->bus_down, err)))
+					return rc;
+				continue;
+			}
 			return -FC_ESQL;
+		}
 		if (n > 0)
 			continue;
 		if (once)
@@ -645,10 +810,21 @@ int cdc_sync_open(struct cdc_sync *s, const struct fc_config *cfg, const struct 
 			return fc_errf(err, FC_ECONFIG, "sync.bus is outbox, but cdc.sink is not an outbox: "
 			               "nothing to consume");
 		bus = fc_config_conn(cfg, cfg->cdc.sink.connection);
-		if (strcmp(bus->dsn, dst->dsn) == 0)
+		s->bus_conn = bus;
+		if (strcmp(bus->dsn, dst->dsn) == 0) {
 			s->bus = s->pg;
-		else if (!(s->bus = fc_pg_open(bus, err)))
-			return -FC_ECONNECT;
+		} else if (!(s->bus = fc_pg_open(bus, err))) {
+			/* poll instead, when some entity says how */
+			bool pollable = false;
+			for (size_t f = 0; f < maps->nfiles; f++)
+				for (size_t j = 0; j < maps->files[f]->nentities; j++)
+					pollable = pollable || maps->files[f]->entities[j].changed;
+			if (!pollable)
+				return fc_err_prefix(err, "the bus is down and no entity has 'from.changed' to "
+				                     "poll by");
+			snprintf(s->bus_down, sizeof s->bus_down, "%s", err->msg);
+			fc_err_clear(err);
+		}
 	}
 	for (size_t f = 0; f < maps->nfiles; f++)
 		n += maps->files[f]->nentities;

@@ -11,7 +11,15 @@
  *
  * The outbox consumer reads ficus.outbox after its position, applies a
  * batch in one target transaction and stores its position in
- * ficus.consumers (name 'sync') in that same transaction. */
+ * ficus.consumers (name 'sync') in that same transaction.
+ *
+ * When the bus is down (the outbox's database unreachable), sync keeps
+ * working by polling: entities with a `from.changed` column have the rows
+ * changed since the last poll (first: since the last batch taken from the
+ * bus, minus 5 minutes) fetched and written the same way; the mode and the
+ * reason are recorded in ficus.sync_state for `ficus sync status`. Deletes
+ * are not seen by polling: they come through once the bus is back, and the
+ * outbox is consumed from where it stopped. */
 #ifndef CDC_SYNC_H
 #define CDC_SYNC_H
 
@@ -36,8 +44,11 @@ struct cdc_sync {
 	PGconn *bus;                 /* outbox connection (== pg when the same database) */
 	struct cdc_sync_entity *ents;
 	size_t nents;
-	unsigned long long upserts, deletes, events;
+	unsigned long long upserts, deletes, events, polled;
 	long long position;          /* outbox seq consumed */
+	const struct fc_conn *bus_conn; /* the outbox's, to reconnect */
+	bool polling;                /* the bus is down: polling the legacy tables */
+	char bus_down[512];          /* why */
 };
 
 /* Connects to the legacy and target databases (and the outbox's, for the

@@ -125,8 +125,9 @@ static int run(int argc, char **argv)
 		if (cdc_sync_consume(&s, (size_t)batch, once, &stop_flag, &err))
 			rc = cli_fail(argv[0], &err);
 		else
-			printf("sync: %llu events applied (%llu upserts, %llu deletes), outbox position %lld\n",
-			       s.events, s.upserts, s.deletes, s.position);
+			printf("sync: %llu events applied (%llu upserts, %llu deletes), outbox position %lld%s\n",
+			       s.events, s.upserts, s.deletes, s.position,
+			       s.polling ? " (polling: the bus is down)" : "");
 	}
 close:
 	cdc_sync_close(&s);
@@ -207,6 +208,16 @@ static int status(int argc, char **argv)
 		printf("position    outbox seq %lld (last batch %s s ago)\n", pos, PQgetvalue(r, 0, 1));
 	} else {
 		printf("position    none yet (sync has not run)\n");
+	}
+	PQclear(r);
+	r = PQexec(pg, "SELECT mode, coalesce(reason, ''), extract(epoch FROM now() - updated_at)::bigint "
+	               "FROM ficus.sync_state WHERE name = 'sync'");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		if (!strcmp(PQgetvalue(r, 0, 0), "polling"))
+			printf("mode        POLLING the legacy tables since %s s (bus down: %s)\n",
+			       PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 1));
+		else
+			printf("mode        outbox\n");
 	}
 	PQclear(r);
 	if (!bus) {

@@ -202,7 +202,7 @@ static int entity(struct loader *L, const struct fc_ynode *k, const struct fc_yn
 {
 	static const char *const keys[] = { "from", "to", "columns", "event", "watch",
 	                                    "description", NULL };
-	static const char *const from_keys[] = { "table", "key", "watch", NULL };
+	static const char *const from_keys[] = { "table", "key", "watch", "changed", NULL };
 	static const char *const to_keys[] = { "table", "key", NULL };
 	static const char *const event_keys[] = { "topic", "payload", NULL };
 	static const char *const payloads[] = { "zero", "full", "key", NULL };
@@ -237,6 +237,11 @@ static int entity(struct loader *L, const struct fc_ynode *k, const struct fc_yn
 	if (nto != e->nkey)
 		return FAIL(tk, "'to.key' has %zu column%s but 'from.key' has %zu: "
 		            "they pair up in order", nto, nto == 1 ? "" : "s", e->nkey);
+	if ((x = fc_y_get(from, "changed"))) {
+		if ((rc = fc_y_str(L->d, x, "'from.changed'", false, &e->changed, L->err)) ||
+		    (rc = ident(L, x, "column name", e->changed)))
+			return rc;
+	}
 	w1 = fc_y_get(from, "watch");
 	w2 = fc_y_get(v, "watch");
 	if (w1 && w2)

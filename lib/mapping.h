@@ -69,6 +69,8 @@ struct map_entity {
 	const char **from_key;    /* nkey legacy key columns */
 	const char **to_key;      /* nkey target key columns, same order */
 	size_t nkey;
+	const char *changed;      /* legacy column of the last change time (for
+	                           * sync's polling when the bus is down), or NULL */
 	const char **watch;       /* legacy columns whose change raises the event; */
 	size_t nwatch;            /* none: any column */
 	struct map_column *columns;
