@@ -54,8 +54,10 @@ static void describe(MYSQL *my, const char *db, const char *table, struct or_tab
 		c->name = strdup(row[0]);
 		c->is_unsigned = strstr(row[1], "unsigned") != NULL;
 		c->charset = row[2] ? strdup(row[2]) : NULL;
-		if (!strcmp(dt, "binary") || !strcmp(dt, "varbinary") || strstr(dt, "blob"))
+		if (!strcmp(dt, "binary") || !strcmp(dt, "varbinary") || strstr(dt, "blob")) {
+			free((char *)c->charset);
 			c->charset = "binary";
+		}
 		if (!strncmp(row[1], "enum(", 5) || !strncmp(row[1], "set(", 4)) {
 			const char *p = strchr(row[1], '\'');
 			while (p && c->nlabels < 16) {
@@ -66,6 +68,20 @@ static void describe(MYSQL *my, const char *db, const char *table, struct or_tab
 		}
 	}
 	mysql_free_result(r);
+}
+
+static void undescribe(struct or_table *t)
+{
+	free((char *)t->db);
+	free((char *)t->name);
+	for (size_t i = 0; i < t->ncols; i++) {
+		struct or_col *c = &t->cols[i];
+		free((char *)c->name);
+		if (c->charset && strcmp(c->charset, "binary") != 0)
+			free((char *)c->charset);
+		for (size_t k = 0; k < c->nlabels; k++)
+			free((char *)c->labels[k]);
+	}
 }
 
 static const char table_sql[] =
@@ -184,4 +200,5 @@ TEST_TIMEOUT(every_type_matches_mariadb_binlog, 120)
 	free(ours);
 	free(theirs);
 	free(file);
+	undescribe(&t);
 }
