@@ -229,7 +229,7 @@ static const char *transform(const struct map_column *c, bool zero_date, const c
 
 /* A flat JSON object of scalars, {"a":1,"b":"x"}: the values in order as
  * text (strings unescaped). Returns the count, -1 when malformed. */
-static int key_values(const char *json, char vals[][256], int max)
+static int key_pairs(const char *json, char names[][64], char vals[][256], int max)
 {
 	const char *p = json;
 	int n = 0;
@@ -246,9 +246,14 @@ static int key_values(const char *json, char vals[][256], int max)
 		}
 		if (*p != '"')
 			return -1;
-		p = strchr(p + 1, '"');           /* end of the key (keys are identifiers) */
-		if (!p)
-			return -1;
+		{
+			const char *q = strchr(p + 1, '"');   /* keys are identifiers: no escapes */
+			if (!q || (size_t)(q - p - 1) >= 64)
+				return -1;
+			memcpy(names[n], p + 1, (size_t)(q - p - 1));
+			names[n][q - p - 1] = '\0';
+			p = q;
+		}
 		p++;
 		WS();
 		if (*p++ != ':')
@@ -281,6 +286,27 @@ static int key_values(const char *json, char vals[][256], int max)
 	}
 #undef WS
 	return *p == '}' ? n : -1;
+}
+
+/* The values of e's legacy key columns, in e->from_key order, from a key
+ * object whose members may come in any order (jsonb sorts them). Returns
+ * e->nkey, or -1 when a key column is missing or the text is malformed. */
+static int key_values(const struct map_entity *e, const char *json, char vals[][256])
+{
+	static char names[16][64], got[16][256];
+	int n = key_pairs(json, names, got, 16);
+	if (n != (int)e->nkey)
+		return -1;
+	for (size_t k = 0; k < e->nkey; k++) {
+		int i;
+		for (i = 0; i < n; i++)
+			if (!strcmp(names[i], e->from_key[k]))
+				break;
+		if (i == n)
+			return -1;
+		memcpy(vals[k], got[i], sizeof got[i]);
+	}
+	return n;
 }
 
 static int pg_check(PGresult *r, ExecStatusType want, const char *what, const char *entity,
@@ -378,7 +404,7 @@ int cdc_sync_keys(struct cdc_sync *s, const struct map_entity *e, char *const *k
 	fc_buf_puts(&q, ") IN (");
 	for (size_t i = 0; i < n; i++) {
 		size_t o = 0;
-		if (key_values(keys[i], vals, 16) != (int)e->nkey) {
+		if (key_values(e, keys[i], vals) != (int)e->nkey) {
 			rc = fc_errf(err, FC_ECORRUPT, "entity '%s': event key %s does not match the "
 			             "mapping's key", e->name, keys[i]);
 			goto out;
@@ -411,7 +437,7 @@ int cdc_sync_keys(struct cdc_sync *s, const struct map_entity *e, char *const *k
 			hit = !strcmp(want[i], found[j]);
 		if (hit)
 			continue;
-		key_values(keys[i], vals, 16);
+		key_values(e, keys[i], vals);
 		{
 			const char *params[16];
 			for (size_t k = 0; k < e->nkey; k++)

@@ -295,6 +295,21 @@ int map_check_entity(const struct map_entity *e, MYSQL *my, PGconn *pg,
 		for (size_t i = 0; i < e->nwatch; i++)
 			if (!fc_table_column(&src, e->watch[i]))
 				missing_column(res, e, e->line, e->col, "legacy", &src, e->watch[i]);
+		/* a mapped column nobody watches can lag: an update of only that
+		 * column raises no event, so sync never fetches its new value */
+		for (size_t c = 0; e->nwatch && c < e->ncolumns; c++) {
+			const struct map_column *mc = &e->columns[c];
+			bool seen = false;
+			for (size_t k = 0; k < e->nkey && !seen; k++)
+				seen = !strcmp(mc->source, e->from_key[k]);
+			for (size_t w = 0; w < e->nwatch && !seen; w++)
+				seen = !strcmp(mc->source, e->watch[w]);
+			if (!seen)
+				add(res, MAP_WARNING, e, mc->line, mc->col,
+				    "%s <- %s: '%s' is not in 'watch': an update of only it raises no event, so "
+				    "%s can lag behind the legacy value (watch it, or leave it unmapped)",
+				    mc->target, mc->source, mc->source, mc->target);
+		}
 	}
 	if (have_dst) {
 		bool keys_ok = true;

@@ -115,6 +115,9 @@ TEST_TIMEOUT(problems_exit_1_and_name_the_line, 60)
 	                "'shop_nm' (did you mean 'shop_name'?)");
 	ASSERT_CONTAINS(out, "mappings/shop.yaml:9:7: target table shop.nokey has no column 'ghost'");
 	ASSERT_CONTAINS(out, "legacy table t_mapcheck.shop has no column 'ad_grade'");
+	/* mapped, but not watched: its changes alone raise no event */
+	ASSERT_CONTAINS(out, "score <- rating: 'rating' is not in 'watch': an update of only it raises "
+	                "no event");
 	/* DECIMAL(3,2) into integer */
 	ASSERT_CONTAINS(out, "mappings/shop.yaml:8:7: score <- rating: decimal(3,2) has 2 "
 	                "decimals that integer would drop");
