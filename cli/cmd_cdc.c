@@ -8,6 +8,7 @@
 #include "../cdc/file.h"
 #include "../cdc/jsonl.h"
 #include "../cdc/names.h"
+#include "../cdc/nats.h"
 #include "../cdc/outbox.h"
 #include "../cdc/print.h"
 #include "../cdc/snapshot.h"
@@ -56,6 +57,8 @@ struct output {
 	bool have_jsonl;
 	struct cdc_outbox outbox;
 	bool have_outbox;
+	struct cdc_nats nats;
+	bool have_nats;
 	const char *checkpoint;     /* written after each commit (mapped mode: by the sink) */
 	char schema_path[4096];     /* the schema history beside the checkpoint */
 	struct cdc_names names;     /* column names when the binlog has none */
@@ -175,15 +178,21 @@ static int output_open(struct output *o, const char *cmd, const char *cfg_path, 
 			}
 			o->have_outbox = true;
 			cdc_outbox_sink(&o->outbox, &sink);
-		} else {
-			if (!events_path) {
-				if (o->cfg.cdc.sink.kind != FC_SINK_JSONL) {
-					fc_errf(err, FC_EUNSUPPORTED, "%s: cdc.sink kind nats is not built yet; use "
-					        "kind: outbox or jsonl (or --output FILE)", o->cfg.path);
-					return -1;
-				}
-				events_path = o->cfg.cdc.sink.path;
+		} else if (!events_path && o->cfg.cdc.sink.kind == FC_SINK_NATS) {
+			const struct fc_conn *nc = fc_config_conn(&o->cfg, o->cfg.cdc.sink.connection);
+			if (checkpoint) {
+				fc_errf(err, FC_EINVAL, "the NATS sink keeps its checkpoint in JetStream (bucket "
+				        "%s_CDC): drop --checkpoint, or use --output FILE", o->cfg.cdc.sink.stream);
+				return -1;
 			}
+			o->have_nats = true;
+			if (cdc_nats_open_prefix(&o->nats, nc->dsn, o->cfg.cdc.sink.stream,
+			                         o->cfg.cdc.sink.subjects, "cdc", resume, have_resume, err))
+				return -1;
+			cdc_nats_sink(&o->nats, &sink);
+		} else {
+			if (!events_path)
+				events_path = o->cfg.cdc.sink.path;
 			if (cdc_jsonl_open(&o->jsonl, events_path, checkpoint, resume, have_resume, err))
 				return -1;
 			o->have_jsonl = true;
@@ -225,6 +234,8 @@ static void output_close(struct output *o)
 		cdc_jsonl_close(&o->jsonl);
 	if (o->have_outbox)
 		cdc_outbox_close(&o->outbox);
+	if (o->have_nats)
+		cdc_nats_close(&o->nats);
 	if (o->have_maps)
 		map_set_release(&o->maps);
 	if (o->have_names)
@@ -509,6 +520,8 @@ static int cdc_stream(int argc, char **argv)
 		int rc = 0;
 		if (out.have_outbox)
 			rc = cdc_outbox_start_at(&out.outbox, &o.start, &err);
+		else if (out.have_nats)
+			rc = out.mapper.sink.commit(out.mapper.sink.ctx, &o.start, 0, &err);
 		else if (checkpoint && out.all) {
 			struct cdc_checkpoint cp = { o.start, 0, -1 };
 			rc = cdc_checkpoint_write(checkpoint, &cp, &err);

@@ -269,11 +269,12 @@ static int load_mappings(struct loader *L, const struct fc_ynode *n)
 static int load_cdc(struct loader *L, const struct fc_ynode *n)
 {
 	static const char *const keys[] = { "source", "server_id", "sink", NULL };
-	static const char *const sink_keys[] = { "kind", "connection", "path", "stream", NULL };
+	static const char *const sink_keys[] = { "kind", "connection", "path", "stream", "subjects",
+	                                          NULL };
 	static const char *const sinks[] = { "outbox", "nats", "jsonl", NULL };
 	/* the keys each kind takes, in the order of enum fc_sink_kind */
 	static const char *const outbox_keys[] = { "kind", "connection", NULL };
-	static const char *const nats_keys[] = { "kind", "connection", "stream", NULL };
+	static const char *const nats_keys[] = { "kind", "connection", "stream", "subjects", NULL };
 	static const char *const jsonl_keys[] = { "kind", "path", NULL };
 	static const char *const *const kind_keys[] = { outbox_keys, nats_keys, jsonl_keys };
 	struct fc_cdc_config *c = &L->cfg->cdc;
@@ -332,6 +333,13 @@ static int load_cdc(struct loader *L, const struct fc_ynode *n)
 				if (!fc_ident_valid(c->sink.stream, &why))
 					return FAIL(k, "bad stream name '%s': %s", c->sink.stream, why);
 			}
+			if (rc == 0 && (k = fc_y_get(v, "subjects"))) {
+				const char *why;
+				if ((rc = fc_y_str(L->d, k, "'cdc.sink.subjects'", false, &c->sink.subjects, L->err)))
+					return rc;
+				if (!fc_ident_valid(c->sink.subjects, &why))
+					return FAIL(k, "bad subject prefix '%s': %s", c->sink.subjects, why);
+			}
 			break;
 		case FC_SINK_JSONL:
 			c->sink.path = "-";
@@ -343,6 +351,8 @@ static int load_cdc(struct loader *L, const struct fc_ynode *n)
 			return rc;
 		if (!c->sink.stream)
 			c->sink.stream = "FICUS";
+		if (!c->sink.subjects)
+			c->sink.subjects = "ficus";
 	} else {
 		return FAIL(n, "missing key 'sink' in 'cdc' (e.g. sink: { kind: outbox, connection: newdb })");
 	}

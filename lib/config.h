@@ -48,6 +48,7 @@ struct fc_cdc_config {
 		const char *connection; /* outbox: postgres; nats: nats */
 		const char *path;       /* jsonl: file, "-" for stdout */
 		const char *stream;     /* nats: stream name, default FICUS */
+		const char *subjects;   /* nats: subject prefix, default ficus (ficus.<topic>) */
 	} sink;
 	int line, col;
 };

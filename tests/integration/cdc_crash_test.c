@@ -9,6 +9,7 @@
 
 #include <libpq-fe.h>
 #include <mysql.h>
+#include <nats/nats.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -155,15 +156,98 @@ static pid_t start_ficus(const char *cfg, const char *dir)
 	return pid;
 }
 
-TEST_TIMEOUT(sigkill_twenty_times_every_event_once_in_order, 300)
+/* One event as (entity, id, op), in the order the bus holds them. */
+struct got {
+	bool grade;
+	int id;
+	char op;
+};
+
+/* The NATS stream's events, in stream order. */
+static size_t read_nats(const char *stream, const char *prefix, struct got *out, size_t cap)
+{
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	natsSubscription *sub = NULL;
+	jsSubOptions so;
+	jsErrCode jerr = 0;
+	char filter[64];
+	size_t n = 0;
+
+	if (natsConnection_ConnectTo(&nc, t_env("FICUS_NATS_URL")) != NATS_OK ||
+	    natsConnection_JetStream(&js, nc, NULL) != NATS_OK)
+		t_fail(__FILE__, __LINE__, "nats: %s", nats_GetLastError(NULL));
+	jsSubOptions_Init(&so);
+	so.Stream = stream;
+	so.Config.AckPolicy = js_AckNone;
+	so.Config.DeliverPolicy = js_DeliverAll;
+	snprintf(filter, sizeof filter, "%s.>", prefix);
+	if (js_PullSubscribe(&sub, js, filter, NULL, NULL, &so, &jerr) != NATS_OK)
+		t_fail(__FILE__, __LINE__, "pull subscribe: %s", nats_GetLastError(NULL));
+	for (;;) {
+		natsMsgList list = { NULL, 0 };
+		natsStatus st = natsSubscription_Fetch(&list, sub, 1000, 1000, &jerr);
+		if (st == NATS_TIMEOUT)
+			break;
+		if (st != NATS_OK)
+			t_fail(__FILE__, __LINE__, "fetch: %s", nats_GetLastError(NULL));
+		for (int i = 0; i < list.Count; i++) {
+			const char *d = natsMsg_GetData(list.Msgs[i]), *e = strstr(d, "\"entity\":\""),
+			           *k = strstr(d, "\"key\":{\"id\":"), *o = strstr(d, "\"op\":\"");
+			if (!e || !k || !o || n >= cap)
+				t_fail(__FILE__, __LINE__, "unexpected message %s", d);
+			out[n].grade = strncmp(e + 10, "item_grade", 10) == 0;
+			out[n].id = atoi(k + 12);
+			out[n].op = o[6];
+			n++;
+		}
+		natsMsgList_Destroy(&list);
+	}
+	natsSubscription_Unsubscribe(sub);
+	natsSubscription_Destroy(sub);
+	js_DeleteStream(js, stream, NULL, NULL);
+	{
+		char bucket[128];
+		snprintf(bucket, sizeof bucket, "%s_CDC", stream);
+		js_DeleteKeyValue(js, bucket);
+	}
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	return n;
+}
+
+/* The outbox's events, in seq order. */
+static size_t read_outbox(struct got *out, size_t cap)
+{
+	PGconn *pg = PQconnectdb(t_pg_dsn("t_crash"));
+	PGresult *r;
+	size_t n;
+	ASSERT_EQ(PQstatus(pg), CONNECTION_OK);
+	r = PQexec(pg, "SELECT count(*) = count(DISTINCT id) FROM ficus.outbox");
+	ASSERT_STR_EQ(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	r = PQexec(pg, "SELECT entity, (key->>'id')::int, op FROM ficus.outbox ORDER BY seq");
+	ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK);
+	n = (size_t)PQntuples(r);
+	ASSERT(n <= cap);
+	for (size_t k = 0; k < n; k++) {
+		out[k].grade = strcmp(PQgetvalue(r, (int)k, 0), "item") != 0;
+		out[k].id = atoi(PQgetvalue(r, (int)k, 1));
+		out[k].op = PQgetvalue(r, (int)k, 2)[0];
+	}
+	PQclear(r);
+	PQfinish(pg);
+	return n;
+}
+
+static void run_crash(bool nats)
 {
 	const char *dir = t_tmpdir();
+	char stream[64], prefix[64];
 	char text[2048], sub[600], cfg[700], *out, start[300];
 	char **item = calloc(MAX_ID + 1, sizeof *item), **grade = calloc(MAX_ID + 1, sizeof *grade);
 	pid_t wl;
 	int kills = 0, status;
-	PGconn *pg;
-	PGresult *r;
 	size_t rows;
 
 	plan();
@@ -202,10 +286,18 @@ TEST_TIMEOUT(sigkill_twenty_times_every_event_once_in_order, 300)
 	        "    to: { table: grades, key: id }\n    columns: { id: id, grade: grade }\n");
 	snprintf(text, sizeof text,
 	         "connections:\n  legacy: { kind: mysql, dsn: \"%s\" }\n", t_mysql_dsn("t_crash"));
+	snprintf(stream, sizeof stream, "T_CRASH_%d", (int)getpid());
+	snprintf(prefix, sizeof prefix, "tcrash%d", (int)getpid());
 	snprintf(text + strlen(text), sizeof text - strlen(text),
-	         "  newdb: { kind: postgres, dsn: \"%s\" }\nmappings: mappings\n"
-	         "cdc: { source: legacy, server_id: 6161, sink: { kind: outbox, connection: newdb } }\n",
-	         t_pg_dsn("t_crash"));
+	         "  newdb: { kind: postgres, dsn: \"%s\" }\n  bus: { kind: nats, url: \"%s\" }\n"
+	         "mappings: mappings\n", t_pg_dsn("t_crash"), t_env("FICUS_NATS_URL"));
+	if (nats)
+		snprintf(text + strlen(text), sizeof text - strlen(text),
+		         "cdc: { source: legacy, server_id: 6161, sink: { kind: nats, connection: bus,"
+		         " stream: %s, subjects: %s } }\n", stream, prefix);
+	else
+		snprintf(text + strlen(text), sizeof text - strlen(text),
+		         "cdc: { source: legacy, server_id: 6161, sink: { kind: outbox, connection: newdb } }\n");
 	snprintf(cfg, sizeof cfg, "%s", t_write(dir, "ficus.yaml", text));
 	/* the checkpoint starts before the workload */
 	ASSERT_EQ(t_run(&out, "%s cdc stream --config %s --start %s --until-end", t_env("FICUS_BIN"), cfg,
@@ -230,7 +322,7 @@ TEST_TIMEOUT(sigkill_twenty_times_every_event_once_in_order, 300)
 	}
 	printf("killed ficus %d times\n", kills);
 	/* the killed runs did the work, not only the last one */
-	{
+	if (!nats) {
 		PGconn *c = PQconnectdb(t_pg_dsn("t_crash"));
 		PGresult *q = PQexec(c, "SELECT count(*) FROM ficus.outbox");
 		printf("events in the outbox before the last run: %s\n", PQgetvalue(q, 0, 0));
@@ -242,38 +334,32 @@ TEST_TIMEOUT(sigkill_twenty_times_every_event_once_in_order, 300)
 	ASSERT_EQ(t_run(&out, "%s cdc stream --config %s --until-end", t_env("FICUS_BIN"), cfg), 0);
 	free(out);
 
-	pg = PQconnectdb(t_pg_dsn("t_crash"));
-	ASSERT_EQ(PQstatus(pg), CONNECTION_OK);
-	r = PQexec(pg, "SELECT count(*) = count(DISTINCT id) FROM ficus.outbox");
-	ASSERT_STR_EQ(PQgetvalue(r, 0, 0), "t");
-	PQclear(r);
-	r = PQexec(pg, "SELECT entity, (key->>'id')::int, op FROM ficus.outbox ORDER BY seq");
-	ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK);
-	rows = (size_t)PQntuples(r);
 	{
+		struct got *ev = calloc((size_t)nops * 2 + 16, sizeof *ev);
 		char **got_item = calloc(MAX_ID + 1, sizeof *got_item);
 		char **got_grade = calloc(MAX_ID + 1, sizeof *got_grade);
 		size_t want = 0;
+		rows = nats ? read_nats(stream, prefix, ev, (size_t)nops * 2 + 16)
+		            : read_outbox(ev, (size_t)nops * 2 + 16);
 		for (int i = 0; i <= MAX_ID; i++) {
 			got_item[i] = calloc(1, 64 + (size_t)nops / 100);
 			got_grade[i] = calloc(1, 64 + (size_t)nops / 100);
 			want += strlen(item[i]) + strlen(grade[i]);
 		}
 		for (size_t k = 0; k < rows; k++) {
-			int id = atoi(PQgetvalue(r, (int)k, 1));
-			char **set = !strcmp(PQgetvalue(r, (int)k, 0), "item") ? got_item : got_grade;
+			char **set = ev[k].grade ? got_grade : got_item;
 			size_t n;
-			ASSERT(id >= 1 && id <= MAX_ID);
-			n = strlen(set[id]);
-			set[id][n] = PQgetvalue(r, (int)k, 2)[0];
+			ASSERT(ev[k].id >= 1 && ev[k].id <= MAX_ID);
+			n = strlen(set[ev[k].id]);
+			set[ev[k].id][n] = ev[k].op;
 		}
-		printf("outbox: %zu events, expected %zu\n", rows, want);
+		printf("%s: %zu events, expected %zu\n", nats ? "NATS stream" : "outbox", rows, want);
 		for (int i = 1; i <= MAX_ID; i++) {
 			if (strcmp(got_item[i], item[i]))
-				t_fail(__FILE__, __LINE__, "item %d: expected ops '%s', outbox has '%s'", i, item[i],
+				t_fail(__FILE__, __LINE__, "item %d: expected ops '%s', the bus has '%s'", i, item[i],
 				       got_item[i]);
 			if (strcmp(got_grade[i], grade[i]))
-				t_fail(__FILE__, __LINE__, "item_grade %d: expected ops '%s', outbox has '%s'", i,
+				t_fail(__FILE__, __LINE__, "item_grade %d: expected ops '%s', the bus has '%s'", i,
 				       grade[i], got_grade[i]);
 		}
 		ASSERT_EQ(rows, want);
@@ -283,9 +369,8 @@ TEST_TIMEOUT(sigkill_twenty_times_every_event_once_in_order, 300)
 		}
 		free(got_item);
 		free(got_grade);
+		free(ev);
 	}
-	PQclear(r);
-	PQfinish(pg);
 	ASSERT(kills >= 20);
 	for (int i = 0; i <= MAX_ID; i++) {
 		free(item[i]);
@@ -293,4 +378,16 @@ TEST_TIMEOUT(sigkill_twenty_times_every_event_once_in_order, 300)
 	}
 	free(item);
 	free(grade);
+}
+
+TEST_TIMEOUT(sigkill_twenty_times_every_event_once_in_order, 300)
+{
+	run_crash(false);
+}
+
+/* The same against NATS JetStream: every event id once in the stream (the
+ * server drops re-sent ids within its duplicate window), in order. */
+TEST_TIMEOUT(sigkill_twenty_times_nats_holds_every_id_once, 300)
+{
+	run_crash(true);
 }
