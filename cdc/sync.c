@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <nats/nats.h>
 #include <sys/select.h>
+
+static bool event_fields(const char *line, char *entity, size_t n, const char **key, size_t *klen);
 
 struct cdc_sync_entity {
 	const struct map_entity *e;
@@ -737,6 +740,115 @@ static bool bus_back(struct cdc_sync *s)
 	return true;
 }
 
+/* Applies one batch of NATS messages: entity by entity, then the position
+ * (the last stream sequence), all in one target transaction. */
+static int apply_nats_batch(struct cdc_sync *s, natsMsgList *list, struct fc_err *err)
+{
+	char entity[128], last[32] = "0";
+	const char *params[1] = { last };
+	PGresult *r;
+	int rc = fc_pg_exec(s->pg, "BEGIN", err);
+	for (size_t f = 0; rc == 0 && f < s->maps->nfiles; f++)
+		for (size_t j = 0; rc == 0 && j < s->maps->files[f]->nentities; j++) {
+			const struct map_entity *e = &s->maps->files[f]->entities[j];
+			char **keys = calloc((size_t)list->Count + 1, sizeof *keys);
+			size_t nk = 0;
+			for (int i = 0; keys && i < list->Count; i++) {
+				const char *data = natsMsg_GetData(list->Msgs[i]), *k;
+				size_t klen;
+				bool dup = false;
+				if (!data || !event_fields(data, entity, sizeof entity, &k, &klen) ||
+				    strcmp(entity, e->name))
+					continue;
+				for (size_t q = 0; q < nk && !dup; q++)
+					dup = strlen(keys[q]) == klen && !strncmp(keys[q], k, klen);
+				if (!dup)
+					keys[nk++] = strndup(k, klen);
+			}
+			rc = keys ? cdc_sync_keys(s, e, keys, nk, err) : fc_errf(err, FC_ENOMEM, "out of memory");
+			for (size_t q = 0; q < nk; q++)
+				free(keys[q]);
+			free(keys);
+		}
+	if (rc == 0 && list->Count > 0) {
+		jsMsgMetaData *meta = NULL;
+		if (natsMsg_GetMetaData(&meta, list->Msgs[list->Count - 1]) == NATS_OK) {
+			snprintf(last, sizeof last, "%llu", (unsigned long long)meta->Sequence.Stream);
+			jsMsgMetaData_Destroy(meta);
+		}
+		r = PQexecParams(s->pg, "INSERT INTO ficus.consumers (name, seq, updated_at) VALUES "
+		                 "('sync', $1, now()) ON CONFLICT (name) DO UPDATE SET seq = EXCLUDED.seq, "
+		                 "updated_at = now()", 1, NULL, params, NULL, NULL, 0);
+		rc = pg_check(r, PGRES_COMMAND_OK, "storing the position", "sync", err);
+	}
+	if (rc == 0)
+		rc = fc_pg_exec(s->pg, "COMMIT", err);
+	else
+		PQclear(PQexec(s->pg, "ROLLBACK"));
+	if (rc == 0) {
+		s->position = strtoll(last, NULL, 10);
+		s->events += (unsigned long long)list->Count;
+	}
+	return rc;
+}
+
+static int consume_nats(struct cdc_sync *s, size_t batch, bool once, volatile sig_atomic_t *stop,
+                        struct fc_err *err)
+{
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	natsSubscription *sub = NULL;
+	jsSubOptions so;
+	jsErrCode jerr = 0;
+	char filter[160];
+	int rc = 0;
+
+	if (natsConnection_ConnectTo(&nc, s->nats_url) != NATS_OK ||
+	    natsConnection_JetStream(&js, nc, NULL) != NATS_OK) {
+		rc = fc_errf(err, FC_ECONNECT, "sync: the NATS bus: %s", nats_GetLastError(NULL));
+		goto out;
+	}
+	jsSubOptions_Init(&so);
+	so.Stream = s->nats_stream;
+	so.Config.AckPolicy = js_AckNone;
+	so.Config.DeliverPolicy = js_DeliverByStartSequence;
+	so.Config.OptStartSeq = (uint64_t)s->position + 1;
+	snprintf(filter, sizeof filter, "%s.>", s->nats_subjects);
+	if (js_PullSubscribe(&sub, js, filter, NULL, NULL, &so, &jerr) != NATS_OK) {
+		rc = fc_errf(err, FC_ECONNECT, "sync: reading stream %s (%s): %s", s->nats_stream, filter,
+		             nats_GetLastError(NULL));
+		goto out;
+	}
+	while (!*stop) {
+		natsMsgList list = { NULL, 0 };
+		natsStatus st = natsSubscription_Fetch(&list, sub, (int)batch, once ? 1000 : 5000, &jerr);
+		if (st == NATS_TIMEOUT) {
+			if (once)
+				break;
+			continue;
+		}
+		if (st != NATS_OK) {
+			rc = fc_errf(err, FC_ECONNECT, "sync: fetching from stream %s: %s", s->nats_stream,
+			             nats_GetLastError(NULL));
+			break;
+		}
+		rc = apply_nats_batch(s, &list, err);
+		natsMsgList_Destroy(&list);
+		if (rc)
+			break;
+	}
+out:
+	if (sub) {
+		natsSubscription_Unsubscribe(sub);
+		natsSubscription_Destroy(sub);
+	}
+	if (js)
+		jsCtx_Destroy(js);
+	if (nc)
+		natsConnection_Destroy(nc);
+	return rc;
+}
+
 int cdc_sync_consume(struct cdc_sync *s, size_t batch, bool once, volatile sig_atomic_t *stop,
                      struct fc_err *err)
 {
@@ -744,6 +856,8 @@ int cdc_sync_consume(struct cdc_sync *s, size_t batch, bool once, volatile sig_a
 	bool listening = false;
 	if (rc)
 		return rc;
+	if (s->nats_url)
+		return consume_nats(s, batch, once, stop, err);
 	if (!s->bus) {
 		if ((rc = set_mode(s, true, s->bus_down, err)))
 			return rc;
@@ -828,10 +942,17 @@ int cdc_sync_open(struct cdc_sync *s, const struct fc_config *cfg, const struct 
 	dst = fc_config_conn(cfg, cfg->sync.target);
 	if (!(s->my = fc_mysql_open(src, err)) || !(s->pg = fc_pg_open(dst, err)))
 		return -FC_ECONNECT;
-	if (need_bus) {
+	if (need_bus && strcmp(cfg->sync.bus, "nats") == 0) {
+		if (!cfg->cdc.present || cfg->cdc.sink.kind != FC_SINK_NATS)
+			return fc_errf(err, FC_ECONFIG, "sync.bus is nats, but cdc.sink is not a nats sink: "
+			               "no stream to read");
+		s->nats_url = fc_config_conn(cfg, cfg->cdc.sink.connection)->dsn;
+		s->nats_stream = cfg->cdc.sink.stream;
+		s->nats_subjects = cfg->cdc.sink.subjects;
+	} else if (need_bus) {
 		if (strcmp(cfg->sync.bus, "outbox") != 0)
-			return fc_errf(err, FC_EUNSUPPORTED, "sync.bus %s is not built yet: use outbox",
-			               cfg->sync.bus);
+			return fc_errf(err, FC_EUNSUPPORTED, "sync.bus %s is not built: use outbox or nats "
+			               "(or --stdin for JSON lines)", cfg->sync.bus);
 		if (!cfg->cdc.present || cfg->cdc.sink.kind != FC_SINK_OUTBOX)
 			return fc_errf(err, FC_ECONFIG, "sync.bus is outbox, but cdc.sink is not an outbox: "
 			               "nothing to consume");

@@ -19,7 +19,12 @@
  * bus, minus 5 minutes) fetched and written the same way; the mode and the
  * reason are recorded in ficus.sync_state for `ficus sync status`. Deletes
  * are not seen by polling: they come through once the bus is back, and the
- * outbox is consumed from where it stopped. */
+ * outbox is consumed from where it stopped.
+ *
+ * With sync.bus nats, sync reads the cdc sink's JetStream stream from the
+ * stream sequence after its position (ficus.consumers, name 'sync': the
+ * last stream sequence applied, written with the rows), with an ephemeral
+ * pull consumer: the position lives in the target, as with the outbox. */
 #ifndef CDC_SYNC_H
 #define CDC_SYNC_H
 
@@ -49,6 +54,9 @@ struct cdc_sync {
 	const struct fc_conn *bus_conn; /* the outbox's, to reconnect */
 	bool polling;                /* the bus is down: polling the legacy tables */
 	char bus_down[512];          /* why */
+	const char *nats_url;        /* sync.bus nats: the stream to read */
+	const char *nats_stream;
+	const char *nats_subjects;
 };
 
 /* Connects to the legacy and target databases (and the outbox's, for the

@@ -7,6 +7,7 @@
 #include "../lib/db.h"
 #include "../lib/mapping.h"
 
+#include <nats/nats.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,7 +221,29 @@ static int status(int argc, char **argv)
 			printf("mode        outbox\n");
 	}
 	PQclear(r);
-	if (!bus) {
+	if (!strcmp(cfg.sync.bus, "nats") && cfg.cdc.present && cfg.cdc.sink.kind == FC_SINK_NATS) {
+		const struct fc_conn *nconn = fc_config_conn(&cfg, cfg.cdc.sink.connection);
+		natsConnection *nc = NULL;
+		jsCtx *js = NULL;
+		jsStreamInfo *si = NULL;
+		if (natsConnection_ConnectTo(&nc, nconn->dsn) != NATS_OK ||
+		    natsConnection_JetStream(&js, nc, NULL) != NATS_OK ||
+		    js_GetStreamInfo(&si, js, cfg.cdc.sink.stream, NULL, NULL) != NATS_OK) {
+			printf("bus         nats stream %s on %s: DOWN (%s)\n", cfg.cdc.sink.stream, nconn->shown,
+			       nats_GetLastError(NULL));
+			rc = CLI_PROBLEMS;
+		} else {
+			long long last = (long long)si->State.LastSeq;
+			printf("bus         nats stream %s on %s: up, last seq %lld\nlag         %lld events\n",
+			       cfg.cdc.sink.stream, nconn->shown, last, last > pos ? last - pos : 0);
+		}
+		if (si)
+			jsStreamInfo_Destroy(si);
+		if (js)
+			jsCtx_Destroy(js);
+		if (nc)
+			natsConnection_Destroy(nc);
+	} else if (!bus) {
 		printf("bus         %s: not an outbox (cdc.sink) - nothing to consume\n", cfg.sync.bus);
 	} else if (!(bpg = fc_pg_open(bus, &err))) {
 		printf("bus         outbox on %s: DOWN (%s)\n", bus->name, err.msg);
