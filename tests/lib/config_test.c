@@ -311,7 +311,7 @@ TEST(sink_keys_per_kind)
 	              "takes: kind, path)");
 	ASSERT_STR_EQ(with_line(9, "  sink: { kind: nats, connection: bus, path: x }\n"),
 	              "conf/ficus.yaml:9:40: 'cdc.sink' of kind nats takes no 'path' (it takes: "
-	              "kind, connection, stream)");
+	              "kind, connection, stream, subjects)");
 	/* a typo still gets its "did you mean" */
 	ASSERT_CONTAINS(with_line(9, "  sink: { kind: nats, connection: bus, stram: x }\n"),
 	                "unknown key 'stram' (did you mean 'stream'?");
