@@ -90,28 +90,7 @@ static int entity_rows(MYSQL *my, const struct map_entity *e, const struct cdc_p
 			fc_quote_mysql(&q, e->from_key[k]);
 		}
 		fc_buf_printf(&q, " FROM %s", from.ptr);
-		if (!first) {
-			fc_buf_puts(&q, " WHERE (");
-			for (size_t k = 0; k < e->nkey; k++) {
-				if (k)
-					fc_buf_puts(&q, ", ");
-				fc_quote_mysql(&q, e->from_key[k]);
-			}
-			fc_buf_puts(&q, ") > (");
-			for (size_t k = 0; k < e->nkey; k++) {
-				if (k)
-					fc_buf_puts(&q, ", ");
-				fc_literal_mysql(&q, last[k]);
-			}
-			fc_buf_putc(&q, ')');
-		}
-		fc_buf_puts(&q, " ORDER BY ");
-		for (size_t k = 0; k < e->nkey; k++) {
-			if (k)
-				fc_buf_puts(&q, ", ");
-			fc_quote_mysql(&q, e->from_key[k]);
-		}
-		fc_buf_printf(&q, " LIMIT %zu", o->chunk ? o->chunk : 10000);
+		fc_mysql_keyset_tail(&q, e->from_key, e->nkey, last, first, o->chunk ? o->chunk : 10000);
 		if (!q.ptr || mysql_real_query(my, q.ptr, q.len) || !(res = mysql_store_result(my))) {
 			rc = fc_errf(err, FC_ESQL, "snapshot of entity '%s': reading %s: %s", e->name,
 			             e->from.text, mysql_error(my));

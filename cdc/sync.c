@@ -477,29 +477,7 @@ int cdc_sync_backfill(struct cdc_sync *s, const struct map_entity *e, size_t chu
 		MYSQL_RES *res;
 		size_t rows;
 		fc_buf_puts(&q, pe->select_head);
-		if (!first) {
-			/* keyset pagination: (k1, k2) > (last1, last2) */
-			fc_buf_puts(&q, " WHERE (");
-			for (size_t k = 0; k < e->nkey; k++) {
-				if (k)
-					fc_buf_puts(&q, ", ");
-				fc_quote_mysql(&q, e->from_key[k]);
-			}
-			fc_buf_puts(&q, ") > (");
-			for (size_t k = 0; k < e->nkey; k++) {
-				if (k)
-					fc_buf_puts(&q, ", ");
-				fc_literal_mysql(&q, last[k]);
-			}
-			fc_buf_putc(&q, ')');
-		}
-		fc_buf_puts(&q, " ORDER BY ");
-		for (size_t k = 0; k < e->nkey; k++) {
-			if (k)
-				fc_buf_puts(&q, ", ");
-			fc_quote_mysql(&q, e->from_key[k]);
-		}
-		fc_buf_printf(&q, " LIMIT %zu", chunk);
+		fc_mysql_keyset_tail(&q, e->from_key, e->nkey, last, first, chunk);
 		if (!q.ptr || mysql_real_query(s->my, q.ptr, q.len) || !(res = mysql_store_result(s->my))) {
 			rc = fc_errf(err, FC_ESQL, "entity '%s': reading %s: %s", e->name, e->from.text,
 			             mysql_error(s->my));

@@ -131,3 +131,41 @@ size_t fc_edit_distance(const char *a, const char *b)
 	}
 	return prev[lb];
 }
+
+static int quoted_list(struct fc_buf *q, const char *const *keys, size_t n)
+{
+	int rc = 0;
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		if (k)
+			rc = fc_buf_puts(q, ", ");
+		if (rc == 0)
+			rc = fc_quote_mysql(q, keys[k]);
+	}
+	return rc;
+}
+
+int fc_mysql_keyset_tail(struct fc_buf *q, const char *const *keys, size_t n,
+                         char last[][256], bool first, size_t limit)
+{
+	int rc = 0;
+	if (!first) {
+		rc = fc_buf_puts(q, " WHERE (");
+		if (rc == 0)
+			rc = quoted_list(q, keys, n);
+		if (rc == 0)
+			rc = fc_buf_puts(q, ") > (");
+		for (size_t k = 0; rc == 0 && k < n; k++) {
+			if (k)
+				rc = fc_buf_puts(q, ", ");
+			if (rc == 0)
+				rc = fc_literal_mysql(q, last[k]);
+		}
+		if (rc == 0)
+			rc = fc_buf_putc(q, ')');
+	}
+	if (rc == 0)
+		rc = fc_buf_puts(q, " ORDER BY ");
+	if (rc == 0)
+		rc = quoted_list(q, keys, n);
+	return rc ? rc : fc_buf_printf(q, " LIMIT %zu", limit);
+}

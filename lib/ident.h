@@ -38,6 +38,12 @@ int fc_quote_pg(struct fc_buf *b, const char *ident);
 int fc_literal_pg(struct fc_buf *b, const char *s);
 int fc_literal_mysql(struct fc_buf *b, const char *s);
 
+/* Appends the keyset-pagination tail of a MySQL query over key columns
+ * keys[0..n): " WHERE (k1, k2) > ('last1', 'last2')" unless first, then
+ * " ORDER BY k1, k2 LIMIT limit". Names are quoted, values escaped. */
+int fc_mysql_keyset_tail(struct fc_buf *q, const char *const *keys, size_t n,
+                         char last[][256], bool first, size_t limit);
+
 /* Levenshtein distance between two names (99 past 64 bytes), for "did
  * you mean" suggestions. */
 size_t fc_edit_distance(const char *a, const char *b);
