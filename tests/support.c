@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 const char *t_env(const char *name)
 {
@@ -107,6 +108,65 @@ void t_mysql(const char *sql)
 	if (mysql_errno(my))
 		t_fail(__FILE__, __LINE__, "mysql: %s\n    in: %s", mysql_error(my), sql);
 	mysql_close(my);
+}
+
+char *t_mysql_value(const char *sql)
+{
+	MYSQL *my = mysql_init(NULL);
+	MYSQL_RES *r;
+	MYSQL_ROW row;
+	char *v;
+	if (!mysql_real_connect(my, "127.0.0.1", "root", NULL, NULL,
+	                        (unsigned)atoi(t_env("FICUS_MYSQL_PORT")), NULL, 0))
+		t_fail(__FILE__, __LINE__, "mysql connect: %s", mysql_error(my));
+	mysql_set_character_set(my, "utf8mb4");
+	if (mysql_query(my, sql) || !(r = mysql_store_result(my)))
+		t_fail(__FILE__, __LINE__, "mysql: %s\n    in: %s", mysql_error(my), sql);
+	row = mysql_fetch_row(r);
+	if (!row)
+		t_fail(__FILE__, __LINE__, "mysql: no row from: %s", sql);
+	v = strdup(row[0] ? row[0] : "");
+	mysql_free_result(r);
+	mysql_close(my);
+	return v;
+}
+
+char *t_binlog_pos(char *file, size_t n)
+{
+	MYSQL *my = mysql_init(NULL);
+	MYSQL_RES *r;
+	MYSQL_ROW row;
+	char *pos;
+	if (!mysql_real_connect(my, "127.0.0.1", "root", NULL, NULL,
+	                        (unsigned)atoi(t_env("FICUS_MYSQL_PORT")), NULL, 0) ||
+	    mysql_query(my, "SHOW MASTER STATUS") || !(r = mysql_store_result(my)) ||
+	    !(row = mysql_fetch_row(r)))
+		t_fail(__FILE__, __LINE__, "SHOW MASTER STATUS: %s", mysql_error(my));
+	if (asprintf(&pos, "%s:%s", row[0], row[1]) < 0)
+		t_fail(__FILE__, __LINE__, "out of memory");
+	if (file)
+		snprintf(file, n, "%s", row[0]);
+	mysql_free_result(r);
+	mysql_close(my);
+	return pos;
+}
+
+void t_wait_file(const char *path, const char *needle, int seconds)
+{
+	static char buf[1 << 20];
+	size_t got = 0;
+	for (int i = 0; i < seconds * 20; i++) {
+		FILE *f = fopen(path, "r");
+		got = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[got] = '\0';
+		if (strstr(buf, needle))
+			return;
+		usleep(50000);
+	}
+	t_fail(__FILE__, __LINE__, "'%s' never appeared in %s within %d s; it holds:\n%.2000s", needle,
+	       path, seconds, buf);
 }
 
 void t_pg(const char *db, const char *sql)

@@ -100,6 +100,14 @@ int t_run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3))
  * (database "postgres" unless db is given); fails the test on error. */
 void t_mysql(const char *sql);
 void t_pg(const char *db, const char *sql);
+/* The first column of the first row of a query on the sandbox's MariaDB
+ * (malloc'd; "" for NULL); fails the test without a row. */
+char *t_mysql_value(const char *sql);
+/* The sandbox MariaDB's binlog position as "FILE:POS" (malloc'd); file,
+ * when not NULL, gets the file name alone. */
+char *t_binlog_pos(char *file, size_t n);
+/* Waits up to seconds for needle to appear in the file at path. */
+void t_wait_file(const char *path, const char *needle, int seconds);
 /* A DSN for database db on the sandbox's servers (static storage). */
 const char *t_mysql_dsn(const char *db);
 const char *t_pg_dsn(const char *db);

@@ -6,25 +6,9 @@
 #include "../binlog_oracle.h"
 #include "../test.h"
 
-#include <mysql.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void master_file(char *file, size_t n)
-{
-	MYSQL *my = mysql_init(NULL);
-	MYSQL_RES *r;
-	MYSQL_ROW row;
-	if (!mysql_real_connect(my, "127.0.0.1", "root", NULL, NULL,
-	                        (unsigned)atoi(t_env("FICUS_MYSQL_PORT")), NULL, 0) ||
-	    mysql_query(my, "SHOW MASTER STATUS") || !(r = mysql_store_result(my)) ||
-	    !(row = mysql_fetch_row(r)))
-		t_fail(__FILE__, __LINE__, "mysql: %s", mysql_error(my));
-	snprintf(file, n, "%s", row[0]);
-	mysql_free_result(r);
-	mysql_close(my);
-}
 
 TEST_TIMEOUT(rows_decode_with_the_schema_they_were_written_with, 60)
 {
@@ -43,7 +27,7 @@ TEST_TIMEOUT(rows_decode_with_the_schema_they_were_written_with, 60)
 	};
 
 	t_mysql("DROP DATABASE IF EXISTS t_ddl; CREATE DATABASE t_ddl; FLUSH BINARY LOGS");
-	master_file(file, sizeof file);
+	free(t_binlog_pos(file, sizeof file));
 	t_mysql("SET NAMES utf8mb4;"
 	        "CREATE TABLE t_ddl.t (id INT PRIMARY KEY, a INT, b VARCHAR(10));"
 	        "INSERT INTO t_ddl.t VALUES (1, 1, 'x');"

@@ -7,28 +7,10 @@
 #include "../test.h"
 #include "../tjson.h"
 
-#include <mysql.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static char pos_now[300];
-
-static void master_pos(void)
-{
-	MYSQL *my = mysql_init(NULL);
-	MYSQL_RES *r;
-	MYSQL_ROW row;
-	if (!mysql_real_connect(my, "127.0.0.1", "root", NULL, NULL,
-	                        (unsigned)atoi(t_env("FICUS_MYSQL_PORT")), NULL, 0) ||
-	    mysql_query(my, "SHOW MASTER STATUS") || !(r = mysql_store_result(my)) ||
-	    !(row = mysql_fetch_row(r)))
-		t_fail(__FILE__, __LINE__, "mysql: %s", mysql_error(my));
-	snprintf(pos_now, sizeof pos_now, "%s:%s", row[0], row[1]);
-	mysql_free_result(r);
-	mysql_close(my);
-}
 
 static const char mapping[] =
 	"source: legacy\n"
@@ -177,8 +159,11 @@ TEST_TIMEOUT(mapped_events_from_stream_and_files, 90)
 	char *out, *again, start[300];
 
 	schema();
-	master_pos();
-	snprintf(start, sizeof start, "%s", pos_now);
+	{
+		char *p = t_binlog_pos(NULL, 0);
+		snprintf(start, sizeof start, "%s", p);
+		free(p);
+	}
 	workload();
 	ASSERT_EQ(t_run(&out, "%s cdc stream --config %s --start %s --until-end --output -", bin, cfg,
 	                start), 0);
@@ -208,10 +193,13 @@ TEST_TIMEOUT(jsonl_sink_checkpoint_restart_and_crash, 90)
 	char *out, cp[700], text[800];
 
 	schema();
-	master_pos();
+	{
+		char *pos_now = t_binlog_pos(NULL, 0);
+		snprintf(text, sizeof text, "{\"file\":\"%.*s\",\"pos\":%s}\n",
+		         (int)(strchr(pos_now, ':') - pos_now), pos_now, strchr(pos_now, ':') + 1);
+		free(pos_now);
+	}
 	snprintf(cp, sizeof cp, "%s/events.cp", dir);
-	snprintf(text, sizeof text, "{\"file\":\"%.*s\",\"pos\":%s}\n", (int)(strchr(pos_now, ':') - pos_now),
-	         pos_now, strchr(pos_now, ':') + 1);
 	t_write(dir, "events.cp", text);
 	/* the first half, then a stop */
 	t_mysql("INSERT INTO t_events.shop VALUES (1, 'a', '010', 'none', 0), (2, 'b', '011', 'basic', 0);"
@@ -251,8 +239,11 @@ TEST_TIMEOUT(replay_by_entity_and_key, 90)
 	char *out, start[300];
 
 	schema();
-	master_pos();
-	snprintf(start, sizeof start, "%s", pos_now);
+	{
+		char *p = t_binlog_pos(NULL, 0);
+		snprintf(start, sizeof start, "%s", p);
+		free(p);
+	}
 	workload();
 	ASSERT_EQ(t_run(&out, "%s cdc replay --config %s --from %s --entity shop_ad --key '{\"shop_id\":2}'",
 	                bin, cfg, start), 0);

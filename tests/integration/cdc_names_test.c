@@ -4,46 +4,11 @@
  * when the schema no longer matches the binlog's types, columns stay @N. */
 #include "../test.h"
 
-#include <mysql.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static char *current_pos(void)
-{
-	MYSQL *my = mysql_init(NULL);
-	MYSQL_RES *r;
-	MYSQL_ROW row;
-	char *pos;
-	if (!mysql_real_connect(my, "127.0.0.1", "root", NULL, NULL,
-	                        (unsigned)atoi(t_env("FICUS_MYSQL_PORT")), NULL, 0) ||
-	    mysql_query(my, "SHOW MASTER STATUS") || !(r = mysql_store_result(my)) ||
-	    !(row = mysql_fetch_row(r)))
-		t_fail(__FILE__, __LINE__, "mysql: %s", mysql_error(my));
-	if (asprintf(&pos, "%s:%s", row[0], row[1]) < 0)
-		t_fail(__FILE__, __LINE__, "out of memory");
-	mysql_free_result(r);
-	mysql_close(my);
-	return pos;
-}
-
-static void wait_for(const char *path, const char *needle)
-{
-	static char buf[1 << 20];
-	for (int i = 0; i < 300; i++) {
-		FILE *f = fopen(path, "r");
-		size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-		if (f)
-			fclose(f);
-		buf[n] = '\0';
-		if (strstr(buf, needle))
-			return;
-		usleep(50000);
-	}
-	t_fail(__FILE__, __LINE__, "never saw %s in %s:\n%s", needle, path, buf);
-}
 
 TEST_TIMEOUT(names_from_schema_history_without_full_metadata, 90)
 {
@@ -57,7 +22,7 @@ TEST_TIMEOUT(names_from_schema_history_without_full_metadata, 90)
 	        "DROP DATABASE IF EXISTS t_names; CREATE DATABASE t_names;"
 	        "CREATE TABLE t_names.t (id INT PRIMARY KEY, a INT UNSIGNED,"
 	        " b VARCHAR(10) CHARACTER SET latin1, e ENUM('x','y'), j JSON)");
-	start = current_pos();
+	start = t_binlog_pos(NULL, 0);
 	snprintf(path, sizeof path, "%s/out.jsonl", dir);
 	ASSERT_EQ(t_run(&out, "%s cdc stream --all-tables --config %s/ficus.yaml --start %s "
 	                "--checkpoint %s/cp.json > %s 2> %s/err.log & echo $!", bin, sbx, start, dir,
@@ -65,12 +30,12 @@ TEST_TIMEOUT(names_from_schema_history_without_full_metadata, 90)
 	pid = atoi(out);
 	free(out);
 	t_mysql("SET NAMES utf8mb4; INSERT INTO t_names.t VALUES (1, 4294967295, 'café', 'y', '{\"k\": 1}')");
-	wait_for(path, "\"id\":1,");
+	t_wait_file(path, "\"id\":1,", 15);
 	t_mysql("ALTER TABLE t_names.t ADD COLUMN c VARCHAR(5);"
 	        "INSERT INTO t_names.t VALUES (2, 1, 'x', 'x', NULL, 'new')");
-	wait_for(path, "\"id\":2,");
+	t_wait_file(path, "\"id\":2,", 15);
 	t_mysql("ALTER TABLE t_names.t DROP COLUMN a; INSERT INTO t_names.t VALUES (3, 'z', 'y', '[]', 'c3')");
-	wait_for(path, "\"id\":3,");
+	t_wait_file(path, "\"id\":3,", 15);
 	kill(pid, SIGTERM);
 	for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
 		usleep(50000);

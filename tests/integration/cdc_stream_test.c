@@ -4,39 +4,15 @@
  * the connection or restarts, with every row delivered exactly once. */
 #include "../test.h"
 
-#include <mysql.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static MYSQL *my_connect(void)
-{
-	MYSQL *my = mysql_init(NULL);
-	if (!mysql_real_connect(my, "127.0.0.1", "root", NULL, NULL,
-	                        (unsigned)atoi(t_env("FICUS_MYSQL_PORT")), NULL, CLIENT_MULTI_STATEMENTS))
-		t_fail(__FILE__, __LINE__, "mysql: %s", mysql_error(my));
-	return my;
-}
-
 static void sql(const char *q)
 {
 	t_mysql(q);
-}
-
-static char *one(const char *q)
-{
-	MYSQL *my = my_connect();
-	MYSQL_RES *r;
-	MYSQL_ROW row;
-	char *v;
-	if (mysql_query(my, q) || !(r = mysql_store_result(my)) || !(row = mysql_fetch_row(r)))
-		t_fail(__FILE__, __LINE__, "mysql: %s in %s", mysql_error(my), q);
-	v = strdup(row[0] ? row[0] : "");
-	mysql_free_result(r);
-	mysql_close(my);
-	return v;
 }
 
 /* Counts lines of out that hold needle. */
@@ -81,21 +57,10 @@ TEST_TIMEOUT(start_positions_and_checkpoint_resume, 60)
 
 	setup();
 	insert_range(1, 3);
-	file = one("SELECT 1");
-	free(file);
-	{
-		MYSQL *my = my_connect();
-		MYSQL_RES *r;
-		MYSQL_ROW row;
-		mysql_query(my, "SHOW MASTER STATUS");
-		r = mysql_store_result(my);
-		row = mysql_fetch_row(r);
-		file = strdup(row[0]);
-		pos = strdup(row[1]);
-		mysql_free_result(r);
-		mysql_close(my);
-	}
-	gtid = one("SELECT @@gtid_binlog_pos");
+	file = t_binlog_pos(NULL, 0);
+	pos = strdup(strchr(file, ':') + 1);
+	*strchr(file, ':') = '\0';
+	gtid = t_mysql_value("SELECT @@gtid_binlog_pos");
 	insert_range(4, 6);
 
 	/* from a file:pos: only what came after it */
@@ -160,18 +125,7 @@ static void wait_for(const char *dir, int id)
 	char path[600], needle[64];
 	snprintf(path, sizeof path, "%s/out.jsonl", dir);
 	snprintf(needle, sizeof needle, "\"after\":{\"id\":%d,", id);
-	for (int i = 0; i < 300; i++) {
-		FILE *f = fopen(path, "r");
-		static char buf[1 << 20];
-		size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-		if (f)
-			fclose(f);
-		buf[n] = '\0';
-		if (strstr(buf, needle))
-			return;
-		usleep(100000);
-	}
-	t_fail(__FILE__, __LINE__, "row %d never arrived in %s", id, path);
+	t_wait_file(path, needle, 15);
 }
 
 TEST_TIMEOUT(reconnects_after_kill_and_server_restart, 120)
@@ -183,17 +137,11 @@ TEST_TIMEOUT(reconnects_after_kill_and_server_restart, 120)
 	setup();
 	{
 		/* start the checkpoint at the current end */
-		MYSQL *my = my_connect();
-		MYSQL_RES *r;
-		MYSQL_ROW row;
-		char text[512];
-		mysql_query(my, "SHOW MASTER STATUS");
-		r = mysql_store_result(my);
-		row = mysql_fetch_row(r);
-		snprintf(text, sizeof text, "{\"file\":\"%s\",\"pos\":%s,\"gtid\":\"\"}\n", row[0], row[1]);
+		char text[512], *at = t_binlog_pos(NULL, 0);
+		snprintf(text, sizeof text, "{\"file\":\"%.*s\",\"pos\":%s,\"gtid\":\"\"}\n",
+		         (int)(strchr(at, ':') - at), at, strchr(at, ':') + 1);
 		t_write(dir, "cp.json", text);
-		mysql_free_result(r);
-		mysql_close(my);
+		free(at);
 	}
 	pid = background(dir);
 	insert_range(1, 5);
@@ -201,7 +149,7 @@ TEST_TIMEOUT(reconnects_after_kill_and_server_restart, 120)
 
 	/* the server drops the replica's connection */
 	{
-		char *id = one("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
+		char *id = t_mysql_value("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
 		snprintf(q, sizeof q, "KILL %s", id);
 		sql(q);
 		free(id);
