@@ -116,29 +116,39 @@ static int prepare(struct cdc_sync *s, const struct map_entity *e, struct cdc_sy
 			fc_buf_puts(&up, ", ");
 		fc_quote_pg(&up, e->columns[i].target);
 	}
-	fc_buf_puts(&up, ") VALUES (");
+	/* one statement a batch: every column as a text array, unnested, each
+	 * element cast or converted the way the column spec says */
+	fc_buf_puts(&up, ") SELECT ");
 	for (size_t i = 0; i < e->ncolumns; i++) {
 		const struct map_column *c = &e->columns[i];
 		const struct fc_column_info *ci = fc_table_column(&src, c->source);
 		const struct fc_column_info *di = fc_table_column(&dst, c->target);
 		bool binary = ci->type.fam == FC_T_BINARY || ci->type.fam == FC_T_GEOMETRY;
+		const char *ty = di ? di->type.text : "text";
 		if (i)
 			fc_buf_puts(&up, ", ");
 		if (binary && c->charset)
-			fc_buf_printf(&up, "convert_from(decode($%zu, 'hex'), '%s')", i + 1,
+			fc_buf_printf(&up, "convert_from(decode(u.c%zu, 'hex'), '%s')", i + 1,
 			              pg_encoding(c->charset));
 		else if (binary && (!di || di->type.fam == FC_T_BINARY))
-			fc_buf_printf(&up, "decode($%zu, 'hex')", i + 1);
+			fc_buf_printf(&up, "decode(u.c%zu, 'hex')", i + 1);
 		else if (c->timezone) {
-			fc_buf_printf(&up, "($%zu::timestamp AT TIME ZONE ", i + 1);
+			fc_buf_printf(&up, "(u.c%zu::timestamp AT TIME ZONE ", i + 1);
 			fc_literal_pg(&up, c->timezone);
-			fc_buf_putc(&up, ')');
+			fc_buf_printf(&up, ")::%s", ty);
 		} else if (c->type)
-			fc_buf_printf(&up, "$%zu::%s", i + 1, c->type);
+			fc_buf_printf(&up, "u.c%zu::%s::%s", i + 1, c->type, ty);
 		else
-			fc_buf_printf(&up, "$%zu", i + 1);
+			fc_buf_printf(&up, "u.c%zu::%s", i + 1, ty);
 	}
-	fc_buf_puts(&up, ") ON CONFLICT (");
+	fc_buf_puts(&up, " FROM unnest(");
+	for (size_t i = 0; i < e->ncolumns; i++)
+		fc_buf_printf(&up, "%s$%zu::text[]", i ? ", " : "", i + 1);
+	fc_buf_puts(&up, ") AS u(");
+	for (size_t i = 0; i < e->ncolumns; i++)
+		fc_buf_printf(&up, "%sc%zu", i ? ", " : "", i + 1);
+	fc_buf_putc(&up, ')');
+	fc_buf_puts(&up, " ON CONFLICT (");
 	for (size_t k = 0; k < e->nkey; k++) {
 		if (k)
 			fc_buf_puts(&up, ", ");
@@ -195,39 +205,64 @@ out:
 	return rc;
 }
 
-/* Applies trim, null_if, map/default and zero dates to one legacy value;
- * returns the text to send, or NULL for SQL NULL. buf holds a trimmed copy. */
-static const char *transform(const struct map_column *c, bool zero_date, const char *v,
-                             char *buf, size_t n)
+/* Applies trim, null_if, map/default and zero dates to one legacy value
+ * (len bytes at v); returns false for SQL NULL, else the text to send in
+ * *out / *outlen (pointing into v or the mapping). */
+static bool transform(const struct map_column *c, bool zero_date, const char *v, size_t len,
+                      const char **out, size_t *outlen)
 {
 	if (!v)
-		return NULL;
+		return false;
 	if (c->trim) {
-		size_t len;
-		while (*v == ' ')
+		while (len && *v == ' ') {
 			v++;
-		len = strlen(v);
+			len--;
+		}
 		while (len && v[len - 1] == ' ')
 			len--;
-		if (len >= n)
-			len = n - 1;
-		memcpy(buf, v, len);
-		buf[len] = '\0';
-		v = buf;
 	}
 	for (size_t i = 0; i < c->nnull_if; i++)
-		if (!strcmp(v, c->null_if[i]))
-			return NULL;
+		if (strlen(c->null_if[i]) == len && !memcmp(v, c->null_if[i], len))
+			return false;
 	if (c->nvalues) {
 		for (size_t i = 0; i < c->nvalues; i++)
-			if (!strcmp(v, c->values[i].from))
-				return c->values[i].to;
-		if (c->has_default)
-			return c->default_value;
+			if (strlen(c->values[i].from) == len && !memcmp(v, c->values[i].from, len)) {
+				if (!c->values[i].to)
+					return false;
+				*out = c->values[i].to;
+				*outlen = strlen(c->values[i].to);
+				return true;
+			}
+		if (c->has_default) {
+			if (!c->default_value)
+				return false;
+			*out = c->default_value;
+			*outlen = strlen(c->default_value);
+			return true;
+		}
 	}
-	if (zero_date && !strncmp(v, "0000-00-00", 10))
-		return NULL;
-	return v;
+	if (zero_date && len >= 10 && !strncmp(v, "0000-00-00", 10))
+		return false;
+	*out = v;
+	*outlen = len;
+	return true;
+}
+
+/* Appends one element to a PostgreSQL text-array literal. */
+static int array_add(struct fc_buf *a, bool first, bool present, const char *v, size_t len)
+{
+	int rc = first ? 0 : fc_buf_putc(a, ',');
+	if (rc == 0 && !present)
+		return fc_buf_puts(a, "NULL");
+	if (rc == 0)
+		rc = fc_buf_putc(a, '"');
+	for (size_t i = 0; rc == 0 && i < len; i++) {
+		if (v[i] == '"' || v[i] == '\\')
+			rc = fc_buf_putc(a, '\\');
+		if (rc == 0)
+			rc = fc_buf_putc(a, v[i]);
+	}
+	return rc ? rc : fc_buf_putc(a, '"');
 }
 
 /* A flat JSON object of scalars, {"a":1,"b":"x"}: the values in order as
@@ -326,20 +361,21 @@ static int pg_check(PGresult *r, ExecStatusType want, const char *what, const ch
 	return 0;
 }
 
-/* Upserts the rows of a legacy result; marks which keys were found. */
+/* Upserts the rows of a legacy result in one statement; marks which keys
+ * were found. */
 static int upsert_rows(struct cdc_sync *s, struct cdc_sync_entity *pe, MYSQL_RES *res,
                        char found[][256 * 4], size_t *nfound, size_t cap, struct fc_err *err)
 {
 	const struct map_entity *e = pe->e;
-	const char **params = calloc(e->ncolumns ? e->ncolumns : 1, sizeof *params);
-	char (*bufs)[1024] = calloc(e->ncolumns ? e->ncolumns : 1, sizeof *bufs);
+	size_t nc = e->ncolumns ? e->ncolumns : 1, rows = 0;
+	struct fc_buf *arr = calloc(nc, sizeof *arr);
+	const char **params = calloc(nc, sizeof *params);
 	MYSQL_ROW row;
 	int rc = 0;
 
-	if (!params || !bufs) {
-		free(params);
-		free(bufs);
-		return fc_errf(err, FC_ENOMEM, "out of memory");
+	if (!arr || !params) {
+		rc = fc_errf(err, FC_ENOMEM, "out of memory");
+		goto out;
 	}
 	if (!pe->upsert_prepared) {
 		PGresult *r;
@@ -353,15 +389,22 @@ static int upsert_rows(struct cdc_sync *s, struct cdc_sync_entity *pe, MYSQL_RES
 			goto out;
 		pe->upsert_prepared = true;
 	}
+	for (size_t i = 0; i < e->ncolumns; i++)
+		fc_buf_putc(&arr[i], '{');
 	while ((row = mysql_fetch_row(res))) {
-		for (size_t i = 0; i < e->ncolumns; i++)
-			params[i] = transform(&e->columns[i], pe->zero_date[i], row[e->nkey + i], bufs[i],
-			                      sizeof bufs[i]);
-		rc = pg_check(PQexecPrepared(s->pg, pe->stmt, (int)e->ncolumns, params, NULL, NULL, 0),
-		              PGRES_COMMAND_OK, "upsert", e->name, err);
-		if (rc)
+		unsigned long *lens = mysql_fetch_lengths(res);
+		for (size_t i = 0; rc == 0 && i < e->ncolumns; i++) {
+			const char *v = NULL;
+			size_t len = 0;
+			bool present = transform(&e->columns[i], pe->zero_date[i], row[e->nkey + i],
+			                         lens[e->nkey + i], &v, &len);
+			rc = array_add(&arr[i], rows == 0, present, v, len);
+		}
+		if (rc) {
+			rc = fc_errf(err, FC_ENOMEM, "out of memory");
 			goto out;
-		s->upserts++;
+		}
+		rows++;
 		if (found && *nfound < cap) {
 			size_t o = 0;
 			for (size_t k = 0; k < e->nkey; k++)
@@ -370,9 +413,24 @@ static int upsert_rows(struct cdc_sync *s, struct cdc_sync_entity *pe, MYSQL_RES
 			(*nfound)++;
 		}
 	}
+	if (rows == 0)
+		goto out;
+	for (size_t i = 0; i < e->ncolumns; i++) {
+		if (fc_buf_putc(&arr[i], '}')) {
+			rc = fc_errf(err, FC_ENOMEM, "out of memory");
+			goto out;
+		}
+		params[i] = arr[i].ptr;
+	}
+	rc = pg_check(PQexecPrepared(s->pg, pe->stmt, (int)e->ncolumns, params, NULL, NULL, 0),
+	              PGRES_COMMAND_OK, "upsert", e->name, err);
+	if (rc == 0)
+		s->upserts += rows;
 out:
+	for (size_t i = 0; arr && i < nc; i++)
+		fc_buf_release(&arr[i]);
+	free(arr);
 	free(params);
-	free(bufs);
 	return rc;
 }
 
