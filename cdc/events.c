@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Appends a string literal. */
+#define LIT(b, s) fc_buf_add((b), (s), sizeof(s) - 1)
+
 /* The column index of a name in a table map, or -1. */
 static int col_index(const struct cdc_table *t, const char *name)
 {
@@ -30,19 +33,79 @@ static bool changed(const struct cdc_image *b, const struct cdc_image *a, int i)
 		return false;
 	if ((size_t)i >= b->ncols || b->cell[i] == CDC_CELL_ABSENT)
 		return true;
-	if (a->cell[i] != b->cell[i])
-		return true;
-	if (a->cell[i] == CDC_CELL_NULL)
-		return false;
-	return a->len[i] != b->len[i] ||
-	       memcmp(a->text.ptr + a->off[i], b->text.ptr + b->off[i], a->len[i]) != 0;
+	return !cdc_image_same(a, b, (size_t)i);
 }
 
 static int put_value(struct fc_buf *out, const struct cdc_image *im, int i)
 {
-	if (im->cell[i] == CDC_CELL_NULL)
-		return fc_buf_puts(out, "null");
-	return fc_buf_append(out, im->text.ptr + im->off[i], im->len[i]);
+	return cdc_image_value(im, (size_t)i, out);
+}
+
+/* Appends s escaped as in a JSON string, without the quotes. */
+static int put_bare(struct fc_buf *out, const char *s)
+{
+	size_t at = out->len;
+	int rc = cdc_json_string(out, s, strlen(s));
+	if (rc)
+		return rc;
+	memmove(out->ptr + at, out->ptr + at + 1, out->len - at - 2);
+	out->len -= 2;
+	out->ptr[out->len] = '\0';
+	return 0;
+}
+
+static size_t u64_len(uint64_t v)
+{
+	size_t n = 1;
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+/* "file:pos:row:entitysuffix" as a JSON string, cut at 399 bytes as it
+ * always was (made with a 400-byte snprintf). */
+static int put_id(struct fc_buf *b, const struct cdc_change *ch, const struct map_entity *e,
+                  const char *suffix)
+{
+	size_t raw = strlen(ch->file) + 1 + u64_len(ch->event_pos) + 1 + u64_len(ch->row) + 1 +
+	             strlen(e->name) + strlen(suffix);
+	int rc;
+
+	if (raw >= 400) {
+		char id[400];
+		snprintf(id, sizeof id, "%s:%llu:%u:%s%s", ch->file, (unsigned long long)ch->event_pos,
+		         ch->row, e->name, suffix);
+		return cdc_json_string(b, id, strlen(id));
+	}
+	/* escaping is per character, and each part ends before ASCII (or the
+	 * end): the parts escaped one by one are the whole escaped */
+	rc = fc_buf_addc(b, '"');
+	if (rc == 0)
+		rc = put_bare(b, ch->file);
+	if (rc == 0)
+		rc = fc_buf_addc(b, ':');
+	if (rc == 0)
+		rc = fc_buf_put_u64(b, ch->event_pos);
+	if (rc == 0)
+		rc = fc_buf_addc(b, ':');
+	if (rc == 0)
+		rc = fc_buf_put_u64(b, ch->row);
+	if (rc == 0)
+		rc = fc_buf_addc(b, ':');
+	if (rc == 0)
+		rc = put_bare(b, e->name);
+	if (rc == 0)
+		rc = put_bare(b, suffix);
+	if (rc == 0)
+		rc = fc_buf_addc(b, '"');
+	return rc;
+}
+
+static int put_str(struct fc_buf *b, const char *s)
+{
+	return fc_buf_add(b, s, strlen(s));
 }
 
 /* {"k1":v1,...} of the entity's legacy key in image im. */
@@ -106,7 +169,7 @@ static int payload_json(const struct map_entity *e, const struct cdc_table *t,
 
 /* One envelope: the key from key_im, the payload (if the entity wants one)
  * from data_im (NULL: none, as for deletes). */
-static int emit(struct cdc_mapper *m, const struct map_entity *e, const struct cdc_change *ch,
+static int emit_slow(struct cdc_mapper *m, const struct map_entity *e, const struct cdc_change *ch,
                 const struct cdc_image *key_im, const struct cdc_image *data_im, const char *op,
                 const char *suffix, struct fc_err *err)
 {
@@ -116,19 +179,19 @@ static int emit(struct cdc_mapper *m, const struct map_entity *e, const struct c
 	int rc;
 
 	fc_buf_reset(b);
-	rc = fc_buf_puts(b, "{\"id\":");
-	if (rc == 0) {
-		char id[400];
-		snprintf(id, sizeof id, "%s:%llu:%u:%s%s", ch->file, (unsigned long long)ch->event_pos,
-		         ch->row, e->name, suffix);
-		rc = cdc_json_string(b, id, strlen(id));
-	}
+	rc = LIT(b, "{\"id\":");
 	if (rc == 0)
-		rc = fc_buf_puts(b, ",\"topic\":");
+		rc = put_id(b, ch, e, suffix);
+	if (rc == 0)
+		rc = LIT(b, ",\"topic\":");
 	if (rc == 0)
 		rc = cdc_json_string(b, e->topic, strlen(e->topic));
 	if (rc == 0)
-		rc = fc_buf_printf(b, ",\"entity\":\"%s\",\"key\":", e->name);
+		rc = LIT(b, ",\"entity\":\"");
+	if (rc == 0)
+		rc = put_str(b, e->name);
+	if (rc == 0)
+		rc = LIT(b, "\",\"key\":");
 	if (rc)
 		return fc_errf(err, FC_ENOMEM, "out of memory");
 	key_at = b->len;
@@ -139,16 +202,34 @@ static int emit(struct cdc_mapper *m, const struct map_entity *e, const struct c
 	                    memcmp(m->only_key, b->ptr + key_at, key_len) != 0))
 		return 0;
 	cdc_utc_text(ch->timestamp, when);
-	rc = fc_buf_printf(b, ",\"op\":\"%s\",\"ts\":\"%s\",\"source\":{\"file\":", op, when);
+	rc = LIT(b, ",\"op\":\"");
+	if (rc == 0)
+		rc = put_str(b, op);
+	if (rc == 0)
+		rc = LIT(b, "\",\"ts\":\"");
+	if (rc == 0)
+		rc = put_str(b, when);
+	if (rc == 0)
+		rc = LIT(b, "\",\"source\":{\"file\":");
 	if (rc == 0)
 		rc = cdc_json_string(b, ch->file, strlen(ch->file));
 	if (rc == 0)
-		rc = fc_buf_printf(b, ",\"pos\":%llu,\"row\":%u", (unsigned long long)ch->event_pos,
-		                   ch->row);
-	if (rc == 0 && ch->gtid && *ch->gtid)
-		rc = fc_buf_printf(b, ",\"gtid\":\"%s\"", ch->gtid);
+		rc = LIT(b, ",\"pos\":");
 	if (rc == 0)
-		rc = fc_buf_putc(b, '}');
+		rc = fc_buf_put_u64(b, ch->event_pos);
+	if (rc == 0)
+		rc = LIT(b, ",\"row\":");
+	if (rc == 0)
+		rc = fc_buf_put_u64(b, ch->row);
+	if (rc == 0 && ch->gtid && *ch->gtid) {
+		rc = LIT(b, ",\"gtid\":\"");
+		if (rc == 0)
+			rc = put_str(b, ch->gtid);
+		if (rc == 0)
+			rc = fc_buf_addc(b, '"');
+	}
+	if (rc == 0)
+		rc = fc_buf_addc(b, '}');
 	if (rc == 0 && e->payload == MAP_PAYLOAD_KEY) {
 		rc = fc_buf_puts(b, ",\"payload\":");
 		/* the key is inside b, which may move as it grows: room first */
@@ -162,6 +243,195 @@ static int emit(struct cdc_mapper *m, const struct map_entity *e, const struct c
 	}
 	if (rc == 0)
 		rc = fc_buf_putc(b, '}');
+	if (rc)
+		return fc_errf(err, FC_ENOMEM, "out of memory");
+	m->events++;
+	return m->sink.event(m->sink.ctx, b->ptr, b->len, err);
+}
+
+/* The parts of an envelope that are the same for every row of one ROWS
+ * event (for one entity, op and id suffix), kept in the memo of the row's
+ * image (cdc_image_memo), in text:
+ *   [0, M_ID)      {"id":"<file>:<pos>:                 (then the row)
+ *   [M_ID, M_KEY)  :<entity><suffix>","topic":...,"key":  (then the key)
+ *   [M_KEY, M_SRC) ,"op":...,"source":{...,"row":        (then the row)
+ *   [M_SRC, M_END) ,"gtid":"..."}  or  }
+ *   then per key column k: {"name": (k = 0) or ,"name":, ending at
+ *   mark[M_KEYS + k]; the column's index is mark[M_KEYS + M_MAXKEY + k]. */
+enum { M_ID, M_KEY, M_SRC, M_END, M_RAW, M_NKEY, M_KEYS, M_MAXKEY = 9 };
+
+/* The memo for e, op and suffix with ch's event, made when needed; NULL
+ * when there is none (the envelope is then made the long way, which also
+ * reports what is wrong: a key column missing from the table). */
+static struct cdc_memo *envelope(struct cdc_mapper *m, const struct map_entity *e,
+                                 const struct cdc_change *ch, const char *op,
+                                 const char *suffix)
+{
+	const struct cdc_image *im = ch->after ? ch->after : ch->before;
+	const struct cdc_table *t = ch->table;
+	struct cdc_memo *mm;
+	struct fc_buf *b;
+	char when[24];
+	int rc;
+
+	if (!im || !im->serial || !(mm = cdc_image_memo(im)))
+		return NULL;
+	if (mm->serial == im->serial && mm->key[0] == m && mm->key[1] == e && mm->key[2] == op &&
+	    mm->key[3] == suffix)
+		return mm;
+	if (e->nkey > M_MAXKEY)
+		return NULL;
+	mm->serial = 0;
+	b = &mm->text;
+	fc_buf_reset(b);
+	cdc_utc_text(ch->timestamp, when);
+	rc = LIT(b, "{\"id\":\"");
+	if (rc == 0)
+		rc = put_bare(b, ch->file);
+	if (rc == 0)
+		rc = fc_buf_addc(b, ':');
+	if (rc == 0)
+		rc = fc_buf_put_u64(b, ch->event_pos);
+	if (rc == 0)
+		rc = fc_buf_addc(b, ':');
+	mm->mark[M_ID] = b->len;
+	if (rc == 0)
+		rc = fc_buf_addc(b, ':');
+	if (rc == 0)
+		rc = put_bare(b, e->name);
+	if (rc == 0)
+		rc = put_bare(b, suffix);
+	if (rc == 0)
+		rc = LIT(b, "\",\"topic\":");
+	if (rc == 0)
+		rc = cdc_json_string(b, e->topic, strlen(e->topic));
+	if (rc == 0)
+		rc = LIT(b, ",\"entity\":\"");
+	if (rc == 0)
+		rc = put_str(b, e->name);
+	if (rc == 0)
+		rc = LIT(b, "\",\"key\":");
+	mm->mark[M_KEY] = b->len;
+	if (rc == 0)
+		rc = LIT(b, ",\"op\":\"");
+	if (rc == 0)
+		rc = put_str(b, op);
+	if (rc == 0)
+		rc = LIT(b, "\",\"ts\":\"");
+	if (rc == 0)
+		rc = put_str(b, when);
+	if (rc == 0)
+		rc = LIT(b, "\",\"source\":{\"file\":");
+	if (rc == 0)
+		rc = cdc_json_string(b, ch->file, strlen(ch->file));
+	if (rc == 0)
+		rc = LIT(b, ",\"pos\":");
+	if (rc == 0)
+		rc = fc_buf_put_u64(b, ch->event_pos);
+	if (rc == 0)
+		rc = LIT(b, ",\"row\":");
+	mm->mark[M_SRC] = b->len;
+	if (rc == 0 && ch->gtid && *ch->gtid) {
+		rc = LIT(b, ",\"gtid\":\"");
+		if (rc == 0)
+			rc = put_str(b, ch->gtid);
+		if (rc == 0)
+			rc = fc_buf_addc(b, '"');
+	}
+	if (rc == 0)
+		rc = fc_buf_addc(b, '}');
+	mm->mark[M_END] = b->len;
+	for (size_t k = 0; rc == 0 && k < e->nkey; k++) {
+		int i = col_index(t, e->from_key[k]);
+		if (i < 0)
+			return NULL;
+		rc = fc_buf_addc(b, k ? ',' : '{');
+		if (rc == 0)
+			rc = cdc_json_string(b, e->from_key[k], strlen(e->from_key[k]));
+		if (rc == 0)
+			rc = fc_buf_addc(b, ':');
+		mm->mark[M_KEYS + k] = b->len;
+		mm->mark[M_KEYS + M_MAXKEY + k] = (size_t)i;
+	}
+	if (rc)
+		return NULL;
+	mm->mark[M_NKEY] = e->nkey;
+	/* the id without the row, as the old 400-byte snprintf counted it */
+	mm->mark[M_RAW] = strlen(ch->file) + 1 + u64_len(ch->event_pos) + 1 + 1 + strlen(e->name) +
+	                  strlen(suffix);
+	mm->serial = im->serial;
+	mm->key[0] = m;
+	mm->key[1] = e;
+	mm->key[2] = op;
+	mm->key[3] = suffix;
+	return mm;
+}
+
+static inline int add_part(struct fc_buf *b, const struct cdc_memo *mm, size_t from, size_t to)
+{
+	return fc_buf_add(b, mm->text.ptr + from, to - from);
+}
+
+/* emit_slow's envelope, from the event's memo. */
+static int emit(struct cdc_mapper *m, const struct map_entity *e, const struct cdc_change *ch,
+                const struct cdc_image *key_im, const struct cdc_image *data_im, const char *op,
+                const char *suffix, struct fc_err *err)
+{
+	struct cdc_memo *mm = envelope(m, e, ch, op, suffix);
+	struct fc_buf *b = &m->json;
+	size_t key_at, key_len, nkey;
+	int rc;
+
+	if (!mm || mm->mark[M_RAW] + u64_len(ch->row) >= 400)
+		return emit_slow(m, e, ch, key_im, data_im, op, suffix, err);
+	nkey = mm->mark[M_NKEY];
+	fc_buf_reset(b);
+	rc = add_part(b, mm, 0, mm->mark[M_ID]);
+	if (rc == 0)
+		rc = fc_buf_put_u64(b, ch->row);
+	if (rc == 0)
+		rc = add_part(b, mm, mm->mark[M_ID], mm->mark[M_KEY]);
+	if (rc)
+		return fc_errf(err, FC_ENOMEM, "out of memory");
+	key_at = b->len;
+	for (size_t k = 0; rc == 0 && k < nkey; k++) {
+		size_t i = mm->mark[M_KEYS + M_MAXKEY + k];
+		if (i >= key_im->ncols || key_im->cell[i] == CDC_CELL_ABSENT)
+			return fc_errf(err, FC_ECORRUPT, "entity '%s': key column '%s' is not in the row "
+			               "image of %s.%s (binlog_row_image=MINIMAL needs the key to be the "
+			               "primary key)", e->name, e->from_key[k], ch->table->db,
+			               ch->table->name);
+		rc = add_part(b, mm, k ? mm->mark[M_KEYS + k - 1] : mm->mark[M_END],
+		              mm->mark[M_KEYS + k]);
+		if (rc == 0)
+			rc = cdc_image_value(key_im, i, b);
+	}
+	if (rc == 0)
+		rc = nkey ? fc_buf_addc(b, '}') : LIT(b, "{}");
+	if (rc)
+		return rc;
+	key_len = b->len - key_at;
+	if (m->only_key && (strlen(m->only_key) != key_len ||
+	                    memcmp(m->only_key, b->ptr + key_at, key_len) != 0))
+		return 0;
+	rc = add_part(b, mm, mm->mark[M_KEY], mm->mark[M_SRC]);
+	if (rc == 0)
+		rc = fc_buf_put_u64(b, ch->row);
+	if (rc == 0)
+		rc = add_part(b, mm, mm->mark[M_SRC], mm->mark[M_END]);
+	if (rc == 0 && e->payload == MAP_PAYLOAD_KEY) {
+		rc = LIT(b, ",\"payload\":");
+		/* the key is inside b, which may move as it grows: room first */
+		if (rc == 0)
+			rc = fc_buf_reserve(b, key_len);
+		if (rc == 0)
+			rc = fc_buf_append(b, b->ptr + key_at, key_len);
+	} else if (rc == 0 && data_im &&
+	           (e->payload == MAP_PAYLOAD_COLUMNS || e->payload == MAP_PAYLOAD_FULL)) {
+		rc = payload_json(e, ch->table, data_im, b);
+	}
+	if (rc == 0)
+		rc = fc_buf_addc(b, '}');
 	if (rc)
 		return fc_errf(err, FC_ENOMEM, "out of memory");
 	m->events++;

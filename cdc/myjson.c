@@ -251,6 +251,23 @@ static int put_double(struct mj *m, const uint8_t *at, const uint8_t *p)
 	return 0;
 }
 
+/* v in decimal. */
+static int put_i64(struct fc_buf *out, int64_t v)
+{
+	size_t at = out->len;
+	int rc;
+
+	if (v >= 0)
+		return fc_buf_put_u64(out, (uint64_t)v);
+	if ((rc = fc_buf_addc(out, '-')) || (rc = fc_buf_put_u64(out, (uint64_t)0 - (uint64_t)v))) {
+		if (out->ptr) {
+			out->len = at;
+			out->ptr[at] = '\0';
+		}
+	}
+	return rc;
+}
+
 /* A scalar of type t at p with len bytes available. Inlined scalars sit in
  * their value entry and were paid for with it (inlined). */
 static int scalar(struct mj *m, uint8_t t, const uint8_t *p, size_t len, bool inlined)
@@ -286,14 +303,12 @@ static int scalar(struct mj *m, uint8_t t, const uint8_t *p, size_t len, bool in
 			return put_double(m, p, p);
 		v = rd_le(p, k);
 		if (t == MJ_UINT16 || t == MJ_UINT32 || t == MJ_UINT64)
-			return fc_buf_printf(m->out, "%" PRIu64, v);
+			return fc_buf_put_u64(m->out, v);
 		if (k < 8) {
 			uint64_t sign = (uint64_t)1 << (8 * k - 1);
-			return fc_buf_printf(m->out, "%" PRId64,
-			                     (int64_t)(v ^ sign) - (int64_t)sign);
+			return put_i64(m->out, (int64_t)(v ^ sign) - (int64_t)sign);
 		}
-		return fc_buf_printf(m->out, "%" PRId64,
-		                     v > INT64_MAX ? -(int64_t)~v - 1 : (int64_t)v);
+		return put_i64(m->out, v > INT64_MAX ? -(int64_t)~v - 1 : (int64_t)v);
 	case MJ_STRING:
 		if ((rc = varlen(m, p, len, &slen, &vl)))
 			return rc;

@@ -67,6 +67,8 @@
  * converted like the values. On error nothing is left appended to out. */
 #include "value.h"
 
+#include "rows.h"
+
 #include <errno.h>
 #include <iconv.h>
 #include <inttypes.h>
@@ -76,6 +78,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ------------------------------------------------------------------ */
 /* bytes, errors */
@@ -225,10 +230,16 @@ static size_t utf8_len(const uint8_t *s, size_t n, size_t *bad)
 	return more + 1;
 }
 
+static inline uint64_t word8(const uint8_t *s);
+
 static bool utf8_valid(const uint8_t *s, size_t n)
 {
 	size_t i = 0, len, bad;
 	while (i < n) {
+		if (n - i >= 8 && !(word8(s + i) & UINT64_C(0x8080808080808080))) {
+			i += 8;
+			continue;
+		}
 		if (!(len = utf8_len(s + i, n - i, &bad)))
 			return false;
 		i += len;
@@ -236,58 +247,223 @@ static bool utf8_valid(const uint8_t *s, size_t n)
 	return true;
 }
 
+/* 8 bytes at s as one little-endian word. */
+static inline uint64_t word8(const uint8_t *s)
+{
+	uint64_t v;
+	memcpy(&v, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* A word whose lowest set bit (if any) is the high bit of the first byte
+ * of v that is a control character, '"', '\\' or not ASCII: the bytes
+ * before it need no escaping. Bits above the first marked byte may be
+ * wrong (a borrow only starts at a marked byte), the lowest one is exact. */
+static inline uint64_t specials(uint64_t v)
+{
+	uint64_t q = v ^ (ONES * '"'), bs = v ^ (ONES * '\\');
+	return (v | ((v - ONES * 0x20) & ~v) | ((q - ONES) & ~q) | ((bs - ONES) & ~bs)) & HIGHS;
+}
+
+#ifdef __SSE2__
+/* Bit k set when byte k of the 16 at s is a control character, '"', '\\'
+ * or not ASCII. */
+static inline unsigned specials16(const uint8_t *s)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	/* signed: the bytes from 0x80 are below 0x20 too */
+	__m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+	                         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* Appends the escaped text of s (no quotes) piece by piece, never asking
+ * for more room than it takes. */
+static int json_rest(struct fc_buf *out, const uint8_t *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, len, bad = 1;
+	int rc = 0;
+
+	while (rc == 0 && i < n) {
+		uint8_t c = s[i];
+		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+		if (c >= 0x20 && c != '"' && c != '\\' &&
+		    (c < 0x80 || (len = utf8_len(s + i, n - i, &bad)))) {
+			len = c < 0x80 ? 1 : len;
+			rc = fc_buf_add(out, s + i, len);
+			i += len;
+			continue;
+		}
+		if (c >= 0x80) {
+			rc = fc_buf_add(out, "\xef\xbf\xbd", 3);
+			i += bad;
+			continue;
+		}
+		switch (c) {
+		case '"': rc = fc_buf_add(out, "\\\"", 2); break;
+		case '\\': rc = fc_buf_add(out, "\\\\", 2); break;
+		case '\b': rc = fc_buf_add(out, "\\b", 2); break;
+		case '\f': rc = fc_buf_add(out, "\\f", 2); break;
+		case '\n': rc = fc_buf_add(out, "\\n", 2); break;
+		case '\r': rc = fc_buf_add(out, "\\r", 2); break;
+		case '\t': rc = fc_buf_add(out, "\\t", 2); break;
+		default: rc = fc_buf_add(out, esc, 6);
+		}
+		i++;
+	}
+	return rc;
+}
+
 /* Quotes, backslashes and control characters are escaped (\b \f \n \r \t,
  * the others as \u00XX); everything else, including non-ASCII UTF-8, is
- * copied. */
+ * copied. Runs of bytes that need nothing are found 16 (or 8) bytes at a
+ * time and copied whole; the text is written in place: it takes at least
+ * n + 2 bytes, so that much room is made first, more only for escapes. */
 int cdc_json_string(struct fc_buf *out, const char *s, size_t n)
 {
+	static const char hex[] = "0123456789abcdef";
 	const uint8_t *u = (const uint8_t *)s;
-	size_t i = 0, run = 0, len, bad;
-	char esc[8];
+	size_t i = 0, len, bad = 1, start = out->len, rem;
+	char *w;
 	int rc;
 
-	if ((rc = fc_buf_putc(out, '"')))
+	if (n > SIZE_MAX / 2)
+		return -FC_ETOOBIG;
+	if ((rc = fc_buf_need(out, n + 2)))
 		return rc;
-	while (i < n) {
-		uint8_t c = u[i];
+	w = out->ptr + out->len;
+	*w++ = '"';
+	/* invariant: there is room for n - i + 1 more bytes at w */
+	for (;;) {
+		uint8_t c;
 
+#ifdef __SSE2__
+		while ((rem = n - i) >= 16) {
+			unsigned bits = specials16(u + i);
+			memcpy(w, u + i, 16);
+			len = bits ? (size_t)__builtin_ctz(bits) : 16;
+			w += len;
+			i += len;
+			if (bits)
+				goto special;
+		}
+		if (rem && n >= 16) {
+			/* the last 16 bytes, the ones done already shifted out */
+			unsigned bits = specials16(u + n - 16) >> (16 - rem);
+			len = bits ? (size_t)__builtin_ctz(bits) : rem;
+			fc_copy(w, u + i, len);
+			w += len;
+			i += len;
+			if (!bits)
+				break;
+			goto special;
+		}
+#endif
+		while ((rem = n - i) >= 8) {
+			uint64_t m = specials(word8(u + i));
+			memcpy(w, u + i, 8);
+			len = m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
+			w += len;
+			i += len;
+			if (m)
+				goto special;
+		}
+		if (rem >= 4 && n < 8) {
+			/* 4 to 7 bytes: two overlapping 4-byte halves as one word */
+			uint32_t lo, hi;
+			uint64_t m;
+			memcpy(&lo, u + i, 4);
+			memcpy(&hi, u + n - 4, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+			lo = __builtin_bswap32(lo);
+			hi = __builtin_bswap32(hi);
+#endif
+			m = specials((uint64_t)lo | (uint64_t)hi << 32);
+			if (!m) {
+				fc_copy(w, u + i, rem);
+				w += rem;
+				i += rem;
+				break;
+			}
+		}
+		if (rem && n >= 8) {
+			/* the last 8 bytes, the ones done already shifted out (a
+			 * borrow from them may mark a plain byte: it is then
+			 * copied below, one byte, which is only slower) */
+			uint64_t m = specials(word8(u + n - 8)) >> (8 * (8 - rem));
+			len = m ? (size_t)__builtin_ctzll(m) >> 3 : rem;
+			fc_copy(w, u + i, len);
+			w += len;
+			i += len;
+			if (!m)
+				break;
+		}
+		if (i >= n)
+			break;
+special:
+		c = u[i];
 		if (c >= 0x20 && c != '"' && c != '\\') {
 			if (c < 0x80) {
+				*w++ = (char)c;
 				i++;
 				continue;
 			}
 			if ((len = utf8_len(u + i, n - i, &bad))) {
+				for (size_t k = 0; k < len; k++)
+					w[k] = (char)u[i + k];
+				w += len;
 				i += len;
 				continue;
 			}
 		}
-		if ((rc = fc_buf_append(out, s + run, i - run)))
-			return rc;
-		if (c >= 0x80) {
-			rc = fc_buf_append(out, "\xef\xbf\xbd", 3);
-			i += bad;
-		} else {
-			switch (c) {
-			case '"': rc = fc_buf_append(out, "\\\"", 2); break;
-			case '\\': rc = fc_buf_append(out, "\\\\", 2); break;
-			case '\b': rc = fc_buf_append(out, "\\b", 2); break;
-			case '\f': rc = fc_buf_append(out, "\\f", 2); break;
-			case '\n': rc = fc_buf_append(out, "\\n", 2); break;
-			case '\r': rc = fc_buf_append(out, "\\r", 2); break;
-			case '\t': rc = fc_buf_append(out, "\\t", 2); break;
-			default:
-				snprintf(esc, sizeof esc, "\\u%04x", c);
-				rc = fc_buf_append(out, esc, 6);
+		/* an escape or U+FFFD: up to 6 bytes for the input byte(s) */
+		fc_buf_set_end(out, w);
+		if (fc_buf_need(out, n - i + 7)) {
+			/* near the cap: the rest exactly, one piece at a time */
+			if ((rc = json_rest(out, u + i, n - i)) || (rc = fc_buf_addc(out, '"'))) {
+				out->len = start;
+				out->ptr[start] = '\0';
 			}
-			i++;
-		}
-		if (rc)
 			return rc;
-		run = i;
+		}
+		w = out->ptr + out->len;
+		if (c >= 0x80) {
+			memcpy(w, "\xef\xbf\xbd", 3);
+			w += 3;
+			i += bad;
+			continue;
+		}
+		*w++ = '\\';
+		switch (c) {
+		case '"': *w++ = '"'; break;
+		case '\\': *w++ = '\\'; break;
+		case '\b': *w++ = 'b'; break;
+		case '\f': *w++ = 'f'; break;
+		case '\n': *w++ = 'n'; break;
+		case '\r': *w++ = 'r'; break;
+		case '\t': *w++ = 't'; break;
+		default:
+			*w++ = 'u';
+			*w++ = '0';
+			*w++ = '0';
+			*w++ = hex[c >> 4];
+			*w++ = hex[c & 15];
+		}
+		i++;
 	}
-	if ((rc = fc_buf_append(out, s + run, i - run)))
-		return rc;
-	return fc_buf_putc(out, '"');
+	*w++ = '"';
+	fc_buf_set_end(out, w);
+	return 0;
 }
 
 int cdc_json_base64(struct fc_buf *out, const uint8_t *p, size_t n)
@@ -470,48 +646,164 @@ static int iconv_append(iconv_t cd, const uint8_t *s, size_t n, struct fc_buf *t
 	}
 }
 
-/* Text s (n bytes in the charset of collation) as UTF-8: *res is s itself
- * for UTF-8 and ASCII charsets (cdc_json_string repairs invalid bytes),
- * else tmp's converted bytes. Unknown collations: s when it is valid
- * UTF-8, else s read as latin1. Returns 0, 1 when the charset cannot be
- * converted (binary, or not known to iconv), or a negative code. */
-static int to_utf8(uint16_t collation, const uint8_t *s, size_t n, struct fc_buf *tmp,
-                   struct fc_span *res)
+/* Whether iconv cd turns each ASCII byte, alone, into itself; then
+ * ASCII-only text needs no conversion: in the multibyte charsets here
+ * (EUC, GBK, Big5, Shift_JIS, ...) a byte below 0x80 is never part of a
+ * sequence, and the ones where it is (UCS-2, UTF-16, UTF-32) fail this
+ * test, as does any charset that maps an ASCII byte elsewhere. Call with
+ * conv_lock held. */
+static bool ascii_same(iconv_t cd)
+{
+	struct fc_buf tmp = FC_BUF_INIT;
+	bool same = true;
+
+	for (unsigned b = 0; b < 0x80 && same; b++) {
+		uint8_t in = (uint8_t)b;
+		fc_buf_reset(&tmp);
+		same = iconv_append(cd, &in, 1, &tmp, BAD_FAIL) == 0 && tmp.len == 1 &&
+		       (uint8_t)tmp.ptr[0] == in;
+	}
+	fc_buf_release(&tmp);
+	iconv(cd, NULL, NULL, NULL, NULL);
+	return same;
+}
+
+/* How the text of a collation becomes UTF-8, looked up once per collation
+ * id and kept:
+ *   TX_AS_IS   the bytes are UTF-8 (or ASCII) already (cdc_json_string
+ *              repairs invalid bytes)
+ *   TX_BASE64  binary, or a charset iconv cannot convert
+ *   TX_GUESS   an unknown collation: as is when valid UTF-8, else latin1
+ *   TX_CONV + 2 k (+ 1 when ASCII converts to itself): iconv with convs[k] */
+enum { TX_UNSET, TX_AS_IS, TX_BASE64, TX_GUESS, TX_CONV };
+
+static uint8_t text_kinds[65536];
+
+static unsigned text_kind_of(uint16_t collation)
 {
 	const char *cs = collation == CDC_COLLATION_BINARY ? "binary"
 	                 : cdc_collation_charset(collation);
 	struct conv *cv;
 	iconv_t cd;
-	int rc = 1;
+	bool same = false;
 
-	res->ptr = (const char *)s;
-	res->len = n;
-	if (!cs) {
-		if (utf8_valid(s, n))
-			return 0;
-		cs = "latin1";
-	}
+	if (!cs)
+		return TX_GUESS;
 	if (!(cv = conv_find(cs)))
-		return 1;
+		return TX_BASE64;
 	if (!cv->iconv)
-		return 0;
-
-	fc_buf_reset(tmp);
+		return TX_AS_IS;
 	pthread_mutex_lock(&conv_lock);
 	cd = conv_open(cv, 0);
+	if (cd != (iconv_t)-1)
+		same = ascii_same(cd);
+	pthread_mutex_unlock(&conv_lock);
+	if (cd == (iconv_t)-1)
+		return TX_BASE64;
+	return TX_CONV + 2 * (unsigned)(cv - convs) + same;
+}
+
+static inline unsigned text_kind(uint16_t collation)
+{
+	unsigned k = __atomic_load_n(&text_kinds[collation], __ATOMIC_RELAXED);
+	if (k == TX_UNSET) {
+		k = text_kind_of(collation);
+		__atomic_store_n(&text_kinds[collation], (uint8_t)k, __ATOMIC_RELAXED);
+	}
+	return k;
+}
+
+static bool is_ascii(const uint8_t *s, size_t n)
+{
+	uint64_t acc = 0;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8)
+		acc |= word8(s + i);
+	for (; i < n; i++)
+		acc |= s[i];
+	return !(acc & HIGHS);
+}
+
+/* Where converted text goes, reused; only with conv_lock held. */
+static struct fc_buf conv_out = FC_BUF_INIT;
+
+/* Converts s with cv into conv_out; call with conv_lock held. 0, 1 when
+ * the charset cannot be converted, or a negative code. */
+static int conv_locked(struct conv *cv, const uint8_t *s, size_t n)
+{
+	iconv_t cd = conv_open(cv, 0);
+	int rc = 1;
+
+	fc_buf_reset(&conv_out);
 	if (cd != (iconv_t)-1) {
-		rc = iconv_append(cd, s, n, tmp, cv->latin1 ? BAD_LATIN1 : BAD_FAIL);
+		rc = iconv_append(cd, s, n, &conv_out, cv->latin1 ? BAD_LATIN1 : BAD_FAIL);
 		if (rc == 1) {
 			iconv_t sup = conv_open(cv, 1);
-			fc_buf_reset(tmp);
-			rc = iconv_append(sup != (iconv_t)-1 ? sup : cd, s, n, tmp, BAD_REPLACE);
+			fc_buf_reset(&conv_out);
+			rc = iconv_append(sup != (iconv_t)-1 ? sup : cd, s, n, &conv_out, BAD_REPLACE);
 		}
 	}
-	pthread_mutex_unlock(&conv_lock);
-	if (rc == 0) {
-		res->ptr = tmp->ptr ? tmp->ptr : "";
-		res->len = tmp->len;
+	return rc;
+}
+
+/* Drops a big conversion buffer after use; with conv_lock held. */
+static void conv_done(void)
+{
+	if (conv_out.cap > ((size_t)1 << 20))
+		fc_buf_release(&conv_out);
+}
+
+static struct conv *latin1_conv(void)
+{
+	static struct conv *cv;
+	struct conv *c = __atomic_load_n(&cv, __ATOMIC_RELAXED);
+	if (!c) {
+		c = conv_find("latin1");
+		__atomic_store_n(&cv, c, __ATOMIC_RELAXED);
 	}
+	return c;
+}
+
+/* What emit gets: text as UTF-8. */
+typedef int (*text_fn)(struct fc_buf *out, const uint8_t *u, size_t n);
+
+/* Text s (n bytes in the charset of collation) as UTF-8, handed to fn
+ * with out: s itself for UTF-8 and ASCII charsets (and ASCII-only text of
+ * charsets where ASCII is itself), else the converted bytes. Unknown
+ * collations: s when it is valid UTF-8, else s read as latin1. Returns
+ * fn's result, 1 when the charset cannot be converted (binary, or not
+ * known to iconv; fn is not called), or a negative code. */
+static int with_utf8(uint16_t collation, const uint8_t *s, size_t n, text_fn fn,
+                     struct fc_buf *out)
+{
+	unsigned kind = text_kind(collation);
+	struct conv *cv;
+	int rc;
+
+	switch (kind) {
+	case TX_AS_IS:
+		return fn(out, s, n);
+	case TX_BASE64:
+		return 1;
+	case TX_GUESS:
+		if (utf8_valid(s, n))
+			return fn(out, s, n);
+		cv = latin1_conv();
+		if (!cv)
+			return 1;
+		break;
+	default:
+		if ((kind - TX_CONV) & 1 && is_ascii(s, n))
+			return fn(out, s, n);
+		cv = &convs[(kind - TX_CONV) / 2];
+	}
+	pthread_mutex_lock(&conv_lock);
+	rc = conv_locked(cv, s, n);
+	if (rc == 0)
+		rc = fn(out, (const uint8_t *)(conv_out.ptr ? conv_out.ptr : ""), conv_out.len);
+	conv_done();
+	pthread_mutex_unlock(&conv_lock);
 	return rc;
 }
 
@@ -723,6 +1015,92 @@ static int json_text(struct fc_buf *out, const uint8_t *s, size_t n)
 /* ------------------------------------------------------------------ */
 /* numbers */
 
+/* The decoders below check the stored bytes and, when d->out is NULL
+ * (cdc_value_check), stop there; else they write the text into a small
+ * local buffer and append it in one piece. */
+
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* v < 100 as two digits at w. */
+static inline void put2(char *w, unsigned v)
+{
+	memcpy(w, digit_pairs + 2 * v, 2);
+}
+
+/* v < 10000 as four digits at w. */
+static inline void put4(char *w, unsigned v)
+{
+	put2(w, v / 100);
+	put2(w + 2, v % 100);
+}
+
+static const uint64_t pow10_64[20] = {
+	UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000),
+	UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000),
+	UINT64_C(1000000000), UINT64_C(10000000000), UINT64_C(100000000000),
+	UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000),
+	UINT64_C(1000000000000000), UINT64_C(10000000000000000),
+	UINT64_C(100000000000000000), UINT64_C(1000000000000000000),
+	UINT64_C(10000000000000000000),
+};
+
+/* The decimal digits of v. */
+static inline unsigned u64_digits(uint64_t v)
+{
+	unsigned t;
+	if (v < 10)
+		return 1;
+	t = (unsigned)(64 - __builtin_clzll(v)) * 1233 >> 12;   /* ~ log10(2^bits) */
+	return t + (v >= pow10_64[t]);
+}
+
+/* v as exactly n = u64_digits(v) digits at w. */
+static inline void write_u64(char *w, uint64_t v, unsigned n)
+{
+	char *e = w + n;
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		e -= 2;
+		put2(e, r);
+	}
+	if (v >= 10)
+		put2(e - 2, (unsigned)v);
+	else
+		e[-1] = (char)('0' + v);
+}
+
+/* Appends v (negative: magnitude m with a sign) in decimal. */
+static inline int add_num(struct fc_buf *out, bool neg, uint64_t m)
+{
+	unsigned n = u64_digits(m);
+	char *w;
+	int rc;
+
+	if ((rc = fc_buf_need(out, n + neg)))
+		return rc;
+	w = out->ptr + out->len;
+	if (neg)
+		*w++ = '-';
+	write_u64(w, m, n);
+	fc_buf_commit(out, n + neg);
+	return 0;
+}
+
+static inline int add_i64(struct fc_buf *out, int64_t v)
+{
+	return v < 0 ? add_num(out, true, (uint64_t)0 - (uint64_t)v) : add_num(out, false, (uint64_t)v);
+}
+
+/* Appends the text at [buf, end). */
+static inline int put_buf(struct dec *d, const char *buf, const char *end)
+{
+	return fc_buf_add(d->out, buf, (size_t)(end - buf));
+}
+
 static int dec_int(struct dec *d, size_t k)
 {
 	uint64_t v;
@@ -730,14 +1108,22 @@ static int dec_int(struct dec *d, size_t k)
 
 	if ((rc = need(d, 0, k)))
 		return rc;
-	v = rd_le(d->p, k);
 	d->used = k;
+	if (!d->out)
+		return 0;
+	switch (k) {
+	case 1: v = d->p[0]; break;
+	case 2: v = (uint64_t)d->p[0] | (uint64_t)d->p[1] << 8; break;
+	case 3: v = (uint64_t)d->p[0] | (uint64_t)d->p[1] << 8 | (uint64_t)d->p[2] << 16; break;
+	case 4: v = (uint64_t)d->p[0] | (uint64_t)d->p[1] << 8 | (uint64_t)d->p[2] << 16 |
+	                (uint64_t)d->p[3] << 24; break;
+	default: v = rd_le(d->p, k);
+	}
 	if (d->c->is_unsigned)
-		return fc_buf_printf(d->out, "%" PRIu64, v);
+		return add_num(d->out, false, v);
 	if (k == 8)
-		return fc_buf_printf(d->out, "%" PRId64,
-		                     v > INT64_MAX ? -(int64_t)~v - 1 : (int64_t)v);
-	return fc_buf_printf(d->out, "%" PRId64, sign_extend(v, (unsigned)k * 8));
+		return add_i64(d->out, v > INT64_MAX ? -(int64_t)~v - 1 : (int64_t)v);
+	return add_i64(d->out, sign_extend(v, (unsigned)k * 8));
 }
 
 /* The shortest %g that reads back as v: %.1g .. %.9g (float) or %.17g
@@ -776,6 +1162,8 @@ static int dec_float(struct dec *d, bool single)
 		return corrupt(d, "holds %s, which MySQL cannot store",
 		               isnan(v) ? "NaN" : "infinity");
 	d->used = k;
+	if (!d->out)
+		return 0;
 	return put_float(d->out, v, single);
 }
 
@@ -783,38 +1171,94 @@ static const uint8_t dig2bytes[10] = { 0, 1, 1, 2, 2, 3, 3, 4, 4, 4 };
 static const uint32_t pow10_32[10] = { 1, 10, 100, 1000, 10000, 100000, 1000000,
                                        10000000, 100000000, 1000000000 };
 
-/* Appends v as exactly `width` digits. */
+/* Appends v < 10^width as exactly `width` digits. */
 static void put_digits(char *buf, size_t *nd, uint32_t v, unsigned width)
 {
-	for (unsigned k = width; k-- > 0; v /= 10)
-		buf[*nd + k] = (char)('0' + v % 10);
+	char *e = buf + *nd + width;
+	unsigned k = width;
+
+	for (; k >= 2; k -= 2) {
+		e -= 2;
+		put2(e, v % 100);
+		v /= 100;
+	}
+	if (k)
+		*--e = (char)('0' + v);
 	*nd += width;
+}
+
+/* n <= 4 bytes at p, big-endian. */
+static inline uint32_t be_n(const uint8_t *p, unsigned n)
+{
+	switch (n) {
+	case 1: return p[0];
+	case 2: return (uint32_t)p[0] << 8 | p[1];
+	case 3: return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+	case 4: return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	default: return 0;
+	}
+}
+
+/* Appends a checked NEWDECIMAL with intg <= 18 and scale <= 9 digits from
+ * its bytes b (sign flipped and, for negatives, inverted already): the
+ * int part fits 64 bits and the fraction is one group. */
+static int add_decimal(struct fc_buf *out, const uint8_t *b, unsigned intg, unsigned scale,
+                       bool neg)
+{
+	unsigned lead = intg % 9, nb = dig2bytes[lead], nint, size;
+	uint64_t iv = 0;
+	uint32_t fv = 0;
+	char *w;
+	int rc;
+
+	if (lead) {
+		iv = be_n(b, nb);
+		b += nb;
+	}
+	for (unsigned k = 0; k < intg / 9; k++, b += 4)
+		iv = iv * 1000000000u + be_n(b, 4);
+	if (scale)
+		fv = be_n(b, dig2bytes[scale]);
+	nint = u64_digits(iv);
+	size = 2 + neg + nint + (scale ? 1 + scale : 0);
+	if ((rc = fc_buf_need(out, size)))
+		return rc;
+	w = out->ptr + out->len;
+	*w++ = '"';
+	if (neg)
+		*w++ = '-';
+	write_u64(w, iv, nint);
+	w += nint;
+	if (scale) {
+		char digs[9];
+		size_t nd = 0;
+		*w++ = '.';
+		put_digits(digs, &nd, fv, scale);
+		memcpy(w, digs, scale);
+		w += scale;
+	}
+	*w = '"';
+	fc_buf_commit(out, size);
+	return 0;
 }
 
 static int dec_decimal(struct dec *d)
 {
 	unsigned prec = d->c->meta & 0xff, scale = d->c->meta >> 8;
-	unsigned intg, widths[20];
-	size_t size, pos = 0, nd = 0, ngroups = 0, first, int_digits = 0;
+	unsigned intg, lead, trail, nfull, g = 0;
+	size_t size, pos = 0, nd = 0, first;
 	uint8_t b[40], mask;
-	char digs[100];
+	char digs[100], *w;
 	bool zero = true;
 	int rc;
 
 	if (prec == 0 || prec > 65 || scale > 30 || scale > prec)
 		return corrupt(d, "has impossible precision/scale");
 	intg = prec - scale;
-	/* group widths in storage order: leftover int, int groups, frac
-	 * groups, leftover frac */
-	if (intg % 9)
-		widths[ngroups++] = intg % 9;
-	for (unsigned k = 0; k < intg / 9; k++)
-		widths[ngroups++] = 9;
-	for (unsigned k = 0; k < scale / 9; k++)
-		widths[ngroups++] = 9;
-	if (scale % 9)
-		widths[ngroups++] = scale % 9;
-	size = dig2bytes[intg % 9] + intg / 9 * 4 + scale / 9 * 4 + dig2bytes[scale % 9];
+	lead = intg % 9;
+	trail = scale % 9;
+	nfull = intg / 9 + scale / 9;
+	size = dig2bytes[lead] + nfull * 4 + dig2bytes[trail];
 	if ((rc = need(d, 0, size)))
 		return rc;
 
@@ -822,35 +1266,56 @@ static int dec_decimal(struct dec *d)
 	for (size_t k = 0; k < size; k++)
 		b[k] = d->p[k] ^ mask;
 	b[0] ^= 0x80;
-	for (size_t g = 0; g < ngroups; g++) {
-		unsigned w = widths[g], nb = dig2bytes[w];
-		uint32_t v = (uint32_t)rd_be(b + pos, nb);
+	/* groups in storage order: leftover int digits, 9-digit int groups,
+	 * 9-digit fraction groups, leftover fraction digits */
+	for (unsigned k = 0; k < nfull + 2; k++) {
+		unsigned wd = k == 0 ? lead : k <= nfull ? 9 : trail;
+		unsigned nb = dig2bytes[wd];
+		uint32_t v;
 
-		if (v >= pow10_32[w])
-			return corrupt(d, "digit group %zu holds %" PRIu32 ", more than %u digits",
-			               g + 1, v, w);
-		put_digits(digs, &nd, v, w);
+		if (!wd)
+			continue;
+		g++;
+		v = be_n(b + pos, nb);
+		if (v >= pow10_32[wd])
+			return corrupt(d, "digit group %u holds %" PRIu32 ", more than %u digits",
+			               g, v, wd);
+		if (d->out && !(intg <= 18 && scale <= 9))
+			put_digits(digs, &nd, v, wd);
 		pos += nb;
 		if (v)
 			zero = false;
 	}
-	int_digits = intg;
 	d->used = size;
+	if (!d->out)
+		return 0;
+	if (intg <= 18 && scale <= 9)
+		return add_decimal(d->out, b, intg, scale, mask && !zero);
 
-	for (first = 0; first < int_digits && digs[first] == '0'; first++)
+	for (first = 0; first < intg && digs[first] == '0'; first++)
 		;
-	if ((rc = fc_buf_putc(d->out, '"')))
+	/* '"', '-', the int digits (or 0), '.', the scale digits, '"' */
+	if ((rc = fc_buf_need(d->out, 2 + (mask && !zero) + (first == intg ? 1 : intg - first) +
+	                              (scale ? 1 + scale : 0))))
 		return rc;
-	if (mask && !zero && (rc = fc_buf_putc(d->out, '-')))
-		return rc;
-	rc = first == int_digits ? fc_buf_putc(d->out, '0')
-	                         : fc_buf_append(d->out, digs + first, int_digits - first);
-	if (rc)
-		return rc;
-	if (scale && ((rc = fc_buf_putc(d->out, '.')) ||
-	              (rc = fc_buf_append(d->out, digs + int_digits, scale))))
-		return rc;
-	return fc_buf_putc(d->out, '"');
+	w = d->out->ptr + d->out->len;
+	*w++ = '"';
+	if (mask && !zero)
+		*w++ = '-';
+	if (first == intg) {
+		*w++ = '0';
+	} else {
+		fc_copy(w, digs + first, intg - first);
+		w += intg - first;
+	}
+	if (scale) {
+		*w++ = '.';
+		fc_copy(w, digs + intg, scale);
+		w += scale;
+	}
+	*w++ = '"';
+	fc_buf_set_end(d->out, w);
+	return 0;
 }
 
 static int dec_bit(struct dec *d)
@@ -864,22 +1329,27 @@ static int dec_bit(struct dec *d)
 	if ((rc = need(d, 0, len)))
 		return rc;
 	d->used = len;
-	return fc_buf_printf(d->out, "%" PRIu64, rd_be(d->p, len));
+	if (!d->out)
+		return 0;
+	return add_num(d->out, false, rd_be(d->p, len));
 }
 
 /* ------------------------------------------------------------------ */
 /* dates and times */
 
-/* "." and the first fsp of the 6 digits of us, or nothing for fsp 0. */
-static void frac_text(char *buf, size_t size, uint32_t us, unsigned fsp)
+/* "." and the first fsp of the 6 digits of us (< 10^6) at w, or nothing
+ * for fsp 0; returns the end. */
+static char *put_frac(char *w, uint32_t us, unsigned fsp)
 {
-	char six[8];
-	if (!fsp) {
-		buf[0] = '\0';
-		return;
-	}
-	snprintf(six, sizeof six, "%06" PRIu32, us);
-	snprintf(buf, size, ".%.*s", (int)fsp, six);
+	char six[6];
+	if (!fsp)
+		return w;
+	put2(six, us / 10000);
+	put2(six + 2, us / 100 % 100);
+	put2(six + 4, us % 100);
+	*w++ = '.';
+	memcpy(w, six, fsp);
+	return w + fsp;
 }
 
 /* Reads the (fsp + 1) / 2 fraction bytes at off as microseconds, the way
@@ -917,31 +1387,94 @@ static int check_fsp(struct dec *d)
 
 static int put_date(struct dec *d, unsigned y, unsigned m, unsigned day)
 {
+	char buf[16];
+
 	if (y > 9999 || m > 12 || day > 31)
 		return corrupt(d, "date %u-%u-%u out of range", y, m, day);
-	return fc_buf_printf(d->out, "\"%04u-%02u-%02u\"", y, m, day);
+	if (!d->out)
+		return 0;
+	buf[0] = '"';
+	put4(buf + 1, y);
+	buf[5] = '-';
+	put2(buf + 6, m);
+	buf[8] = '-';
+	put2(buf + 9, day);
+	buf[11] = '"';
+	return fc_buf_add(d->out, buf, 12);
+}
+
+/* "YYYY-MM-DD?HH:MM:SS" at w (sep between date and time); 19 bytes. */
+static void put_ymdhms(char *w, unsigned y, unsigned mo, unsigned day, char sep, unsigned h,
+                       unsigned mi, unsigned s)
+{
+	put4(w, y);
+	w[4] = '-';
+	put2(w + 5, mo);
+	w[7] = '-';
+	put2(w + 8, day);
+	w[10] = sep;
+	put2(w + 11, h);
+	w[13] = ':';
+	put2(w + 14, mi);
+	w[16] = ':';
+	put2(w + 17, s);
+}
+
+/* Appends "YYYY-MM-DD?HH:MM:SS[.f]" plus tail (the closing quote, or Z
+ * and the quote); every field in range. */
+static int add_datetime(struct fc_buf *out, unsigned y, unsigned mo, unsigned day, char sep,
+                        unsigned h, unsigned mi, unsigned s, uint32_t us, unsigned fsp,
+                        const char *tail, size_t ntail)
+{
+	size_t size = 20 + (fsp ? fsp + 1 : 0) + ntail;
+	char *w;
+	int rc;
+
+	if ((rc = fc_buf_need(out, size)))
+		return rc;
+	w = out->ptr + out->len;
+	w[0] = '"';
+	put_ymdhms(w + 1, y, mo, day, sep, h, mi, s);
+	w = put_frac(w + 20, us, fsp);
+	memcpy(w, tail, ntail);
+	fc_buf_commit(out, size);
+	return 0;
 }
 
 static int put_datetime(struct dec *d, unsigned y, unsigned mo, unsigned day, unsigned h,
                         unsigned mi, unsigned s, uint32_t us, unsigned fsp)
 {
-	char frac[16];
 	if (y > 9999 || mo > 12 || day > 31 || h > 23 || mi > 59 || s > 59)
 		return corrupt(d, "datetime %u-%u-%u %u:%u:%u out of range", y, mo, day, h, mi, s);
-	frac_text(frac, sizeof frac, us, fsp);
-	return fc_buf_printf(d->out, "\"%04u-%02u-%02u %02u:%02u:%02u%s\"",
-	                     y, mo, day, h, mi, s, frac);
+	if (!d->out)
+		return 0;
+	return add_datetime(d->out, y, mo, day, ' ', h, mi, s, us, fsp, "\"", 1);
 }
 
 static int put_time(struct dec *d, bool neg, uint64_t h, unsigned m, unsigned s, uint32_t us,
                     unsigned fsp)
 {
-	char frac[16];
+	char buf[40], *w = buf;
+
 	if (h > 838 || m > 59 || s > 59)
 		return corrupt(d, "time %s%" PRIu64 ":%u:%u out of range", neg ? "-" : "", h, m, s);
-	frac_text(frac, sizeof frac, us, fsp);
-	return fc_buf_printf(d->out, "\"%s%02u:%02u:%02u%s\"", neg ? "-" : "", (unsigned)h, m, s,
-	                     frac);
+	if (!d->out)
+		return 0;
+	*w++ = '"';
+	if (neg)
+		*w++ = '-';
+	if (h >= 100) {
+		*w++ = (char)('0' + h / 100);
+		h %= 100;
+	}
+	put2(w, (unsigned)h);
+	w[2] = ':';
+	put2(w + 3, m);
+	w[5] = ':';
+	put2(w + 6, s);
+	w = put_frac(w + 8, us, fsp);
+	*w++ = '"';
+	return put_buf(d, buf, w);
 }
 
 /* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
@@ -962,21 +1495,22 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = yy + (*m <= 2);
 }
 
-static int put_timestamp(struct dec *d, uint64_t secs, uint32_t us, unsigned fsp)
+/* secs comes from 4 bytes: at most 2^32 - 1, in 2106, so the year has 4
+ * digits (0000 for the zero timestamp). */
+static int put_timestamp(struct dec *d, uint32_t secs, uint32_t us, unsigned fsp)
 {
-	char frac[16];
 	int64_t y = 0;
 	unsigned mo = 0, day = 0, h = 0, mi = 0, s = 0;
 
-	frac_text(frac, sizeof frac, us, fsp);
+	if (!d->out)
+		return 0;
 	if (secs) {
 		civil_from_days((int64_t)(secs / 86400), &y, &mo, &day);
 		h = (unsigned)(secs % 86400 / 3600);
 		mi = (unsigned)(secs % 3600 / 60);
 		s = (unsigned)(secs % 60);
 	}
-	return fc_buf_printf(d->out, "\"%04" PRId64 "-%02u-%02uT%02u:%02u:%02u%sZ\"",
-	                     y, mo, day, h, mi, s, frac);
+	return add_datetime(d->out, (unsigned)y, mo, day, 'T', h, mi, s, us, fsp, "Z\"", 2);
 }
 
 static int dec_date(struct dec *d)
@@ -1094,53 +1628,59 @@ static int dec_timestamp(struct dec *d, bool v2)
 	    (v2 && (rc = read_frac(d, 4, fsp, false, &us))))
 		return rc;
 	d->used = 4 + (fsp + 1) / 2;
-	return put_timestamp(d, v2 ? rd_be(d->p, 4) : rd_le(d->p, 4), (uint32_t)us, fsp);
+	return put_timestamp(d, (uint32_t)(v2 ? rd_be(d->p, 4) : rd_le(d->p, 4)), (uint32_t)us, fsp);
 }
 
 /* ------------------------------------------------------------------ */
 /* strings, ENUM, SET, blobs */
 
+static int json_str_u8(struct fc_buf *out, const uint8_t *u, size_t n)
+{
+	return cdc_json_string(out, (const char *)u, n);
+}
+
+static int put_base64(struct fc_buf *out, const uint8_t *u, size_t n)
+{
+	return cdc_json_base64(out, u, n);
+}
+
 /* Appends text s of column c: embedded JSON (is_json), base64 (binary or
  * a charset iconv does not know), or a UTF-8 JSON string. */
 static int put_text(struct dec *d, const uint8_t *s, size_t n)
 {
-	struct fc_buf tmp;
-	struct fc_span u;
 	uint16_t coll = d->c->collation;
 	int rc;
 
-	if (!d->c->is_json && coll == CDC_COLLATION_BINARY)
-		return cdc_json_base64(d->out, s, n);
-	fc_buf_init(&tmp, d->out->max);
-	rc = to_utf8(d->c->is_json && coll == CDC_COLLATION_BINARY ? 0 : coll, s, n, &tmp, &u);
+	if (!d->out)
+		return 0;
+	if (!d->c->is_json) {
+		if (coll == CDC_COLLATION_BINARY)
+			return cdc_json_base64(d->out, s, n);
+		if (text_kind(coll) == TX_AS_IS)
+			return cdc_json_string(d->out, (const char *)s, n);
+	}
+	rc = with_utf8(d->c->is_json && coll == CDC_COLLATION_BINARY ? 0 : coll, s, n,
+	               d->c->is_json ? json_text : json_str_u8, d->out);
 	if (rc == 1)
 		rc = cdc_json_base64(d->out, s, n);
-	else if (rc == 0 && d->c->is_json)
-		rc = json_text(d->out, (const uint8_t *)u.ptr, u.len);
-	else if (rc == 0)
-		rc = cdc_json_string(d->out, u.ptr, u.len);
-	fc_buf_release(&tmp);
 	return rc;
 }
 
-/* Appends a label (bytes in the column's charset) as UTF-8 to tmp. */
+/* Appends a label (bytes in the column's charset) as UTF-8 to tmp (the
+ * label itself when its charset cannot be converted: cdc_json_string
+ * repairs what is not UTF-8). */
+static int fc_buf_add_u8(struct fc_buf *out, const uint8_t *u, size_t n)
+{
+	return fc_buf_add(out, u, n);
+}
+
 static int label_utf8(struct dec *d, const char *label, struct fc_buf *tmp)
 {
-	struct fc_buf conv;
-	struct fc_span u;
-	int rc;
-
-	fc_buf_init(&conv, tmp->max);
-	rc = to_utf8(d->c->collation == CDC_COLLATION_BINARY ? 0 : d->c->collation,
-	             (const uint8_t *)label, strlen(label), &conv, &u);
-	if (rc == 1) {
-		u.ptr = label;      /* cdc_json_string repairs what is not UTF-8 */
-		u.len = strlen(label);
-		rc = 0;
-	}
-	if (rc == 0)
-		rc = fc_buf_append(tmp, u.ptr, u.len);
-	fc_buf_release(&conv);
+	size_t n = strlen(label);
+	int rc = with_utf8(d->c->collation == CDC_COLLATION_BINARY ? 0 : d->c->collation,
+	                   (const uint8_t *)label, n, fc_buf_add_u8, tmp);
+	if (rc == 1)
+		rc = fc_buf_add(tmp, label, n);
 	return rc;
 }
 
@@ -1152,7 +1692,7 @@ static int dec_string(struct dec *d)
 
 	if ((rc = need(d, 0, lb)))
 		return rc;
-	len = rd_le(d->p, lb);
+	len = lb == 1 ? d->p[0] : (uint64_t)d->p[0] | (uint64_t)d->p[1] << 8;
 	if (len > d->c->meta)
 		return corrupt(d, "length %" PRIu64 " exceeds the column's %u bytes", len,
 		               (unsigned)d->c->meta);
@@ -1166,6 +1706,7 @@ static int dec_enum(struct dec *d)
 {
 	size_t k = d->c->meta;
 	struct fc_buf tmp;
+	const char *label;
 	uint64_t idx;
 	int rc;
 
@@ -1176,13 +1717,23 @@ static int dec_enum(struct dec *d)
 	idx = rd_le(d->p, k);
 	d->used = k;
 	if (idx == 0)
-		return fc_buf_puts(d->out, "\"\"");
+		return d->out ? fc_buf_add(d->out, "\"\"", 2) : 0;
 	if (!d->c->labels)
-		return fc_buf_printf(d->out, "%" PRIu64, idx);
+		return d->out ? add_num(d->out, false, idx) : 0;
 	if (idx > d->c->nlabels || !d->c->labels[idx - 1])
 		return corrupt(d, "index %" PRIu64 " beyond its %zu labels", idx, d->c->nlabels);
+	if (!d->out)
+		return 0;
+	label = d->c->labels[idx - 1];
+	/* labels that need no conversion go straight out */
+	{
+		unsigned kind = text_kind(d->c->collation == CDC_COLLATION_BINARY ? 0
+		                                                                  : d->c->collation);
+		if (kind == TX_AS_IS || kind == TX_BASE64)
+			return cdc_json_string(d->out, label, strlen(label));
+	}
 	fc_buf_init(&tmp, d->out->max);
-	rc = label_utf8(d, d->c->labels[idx - 1], &tmp);
+	rc = label_utf8(d, label, &tmp);
 	if (!rc)
 		rc = cdc_json_string(d->out, tmp.ptr ? tmp.ptr : "", tmp.len);
 	fc_buf_release(&tmp);
@@ -1203,12 +1754,14 @@ static int dec_set(struct dec *d)
 	bits = rd_le(d->p, k);
 	if (!d->c->labels) {
 		d->used = k;
-		return fc_buf_printf(d->out, "%" PRIu64, bits);
+		return d->out ? add_num(d->out, false, bits) : 0;
 	}
 	for (unsigned i = 0; i < 64; i++)
 		if (bits >> i & 1 && (i >= d->c->nlabels || !d->c->labels[i]))
 			return corrupt(d, "bit %u set beyond its %zu labels", i, d->c->nlabels);
 	d->used = k;
+	if (!d->out)
+		return 0;
 	fc_buf_init(&tmp, d->out->max);
 	for (unsigned i = 0; i < 64 && rc == 0; i++) {
 		if (!(bits >> i & 1))
@@ -1245,6 +1798,7 @@ static int dec_blob(struct dec *d)
 
 	switch (d->c->type) {
 	case CDC_T_JSON:
+		/* checked by decoding (cdc_value_check gives a scratch out) */
 		if ((rc = cdc_myjson_to_text(s, (size_t)len, d->out, d->err)) == -FC_ECORRUPT) {
 			char type[64];
 			type_desc(d->c, type, sizeof type);
@@ -1257,7 +1811,7 @@ static int dec_blob(struct dec *d)
 		if (len < 4)
 			return corrupt(d, "value of %" PRIu64 " bytes has no room for its SRID",
 			               len);
-		return cdc_json_base64(d->out, s + 4, (size_t)len - 4);
+		return d->out ? put_base64(d->out, s + 4, (size_t)len - 4) : 0;
 	default:
 		return put_text(d, s, (size_t)len);
 	}
@@ -1265,56 +1819,243 @@ static int dec_blob(struct dec *d)
 
 /* ------------------------------------------------------------------ */
 
-int cdc_value_json(const struct cdc_column *c, const uint8_t *p, size_t n, size_t *used,
-                   struct fc_buf *out, struct fc_err *err)
+static int decode(struct dec *d)
 {
-	struct dec d = { c, p, n, 0, out, err };
-	size_t start = out->len;
+	const struct cdc_column *c = d->c;
 	int rc;
 
 	switch (c->type) {
-	case CDC_T_TINY: rc = dec_int(&d, 1); break;
-	case CDC_T_SHORT: rc = dec_int(&d, 2); break;
-	case CDC_T_INT24: rc = dec_int(&d, 3); break;
-	case CDC_T_LONG: rc = dec_int(&d, 4); break;
-	case CDC_T_LONGLONG: rc = dec_int(&d, 8); break;
-	case CDC_T_FLOAT: rc = dec_float(&d, true); break;
-	case CDC_T_DOUBLE: rc = dec_float(&d, false); break;
-	case CDC_T_NEWDECIMAL: rc = dec_decimal(&d); break;
-	case CDC_T_BIT: rc = dec_bit(&d); break;
-	case CDC_T_NULL: rc = fc_buf_puts(out, "null"); break;
+	case CDC_T_TINY: return dec_int(d, 1);
+	case CDC_T_SHORT: return dec_int(d, 2);
+	case CDC_T_INT24: return dec_int(d, 3);
+	case CDC_T_LONG: return dec_int(d, 4);
+	case CDC_T_LONGLONG: return dec_int(d, 8);
+	case CDC_T_FLOAT: return dec_float(d, true);
+	case CDC_T_DOUBLE: return dec_float(d, false);
+	case CDC_T_NEWDECIMAL: return dec_decimal(d);
+	case CDC_T_BIT: return dec_bit(d);
+	case CDC_T_NULL: return d->out ? fc_buf_add(d->out, "null", 4) : 0;
 	case CDC_T_YEAR:
-		if ((rc = need(&d, 0, 1)))
-			break;
-		d.used = 1;
-		rc = fc_buf_printf(out, "%u", p[0] ? 1900u + p[0] : 0u);
-		break;
+		if ((rc = need(d, 0, 1)))
+			return rc;
+		d->used = 1;
+		return d->out ? add_num(d->out, false, d->p[0] ? 1900u + d->p[0] : 0u) : 0;
 	case CDC_T_DATE:
-	case CDC_T_NEWDATE: rc = dec_date(&d); break;
-	case CDC_T_TIME: rc = dec_time_old(&d); break;
-	case CDC_T_TIME2: rc = dec_time2(&d); break;
-	case CDC_T_DATETIME: rc = dec_datetime_old(&d); break;
-	case CDC_T_DATETIME2: rc = dec_datetime2(&d); break;
-	case CDC_T_TIMESTAMP: rc = dec_timestamp(&d, false); break;
-	case CDC_T_TIMESTAMP2: rc = dec_timestamp(&d, true); break;
+	case CDC_T_NEWDATE: return dec_date(d);
+	case CDC_T_TIME: return dec_time_old(d);
+	case CDC_T_TIME2: return dec_time2(d);
+	case CDC_T_DATETIME: return dec_datetime_old(d);
+	case CDC_T_DATETIME2: return dec_datetime2(d);
+	case CDC_T_TIMESTAMP: return dec_timestamp(d, false);
+	case CDC_T_TIMESTAMP2: return dec_timestamp(d, true);
 	case CDC_T_VARCHAR:
 	case CDC_T_VAR_STRING:
-	case CDC_T_STRING: rc = dec_string(&d); break;
-	case CDC_T_ENUM: rc = dec_enum(&d); break;
-	case CDC_T_SET: rc = dec_set(&d); break;
+	case CDC_T_STRING: return dec_string(d);
+	case CDC_T_ENUM: return dec_enum(d);
+	case CDC_T_SET: return dec_set(d);
 	case CDC_T_TINY_BLOB:
 	case CDC_T_MEDIUM_BLOB:
 	case CDC_T_LONG_BLOB:
 	case CDC_T_BLOB:
 	case CDC_T_JSON:
-	case CDC_T_GEOMETRY: rc = dec_blob(&d); break;
+	case CDC_T_GEOMETRY: return dec_blob(d);
 	default: {
 		char type[64];
 		type_desc(c, type, sizeof type);
-		rc = fc_errf(err, FC_EUNSUPPORTED, "column%s%s%s: binlog type %s is not supported",
-		             c->name ? " '" : "", c->name ? c->name : "", c->name ? "'" : "", type);
+		return fc_errf(d->err, FC_EUNSUPPORTED, "column%s%s%s: binlog type %s is not supported",
+		               c->name ? " '" : "", c->name ? c->name : "", c->name ? "'" : "", type);
 	}
 	}
+}
+
+static size_t fast_check(const struct cdc_column *c, const uint8_t *p, size_t n);
+
+/* The text of the most common values straight away: 1 when the value is
+ * not one of them or anything is unusual (decode then does all, and says
+ * what is wrong), else 0 with *used set, or a negative code. Exactly the
+ * text decode makes. */
+static inline int fast_json(const struct cdc_column *c, const uint8_t *p, size_t n,
+                            size_t *used, struct fc_buf *out)
+{
+	size_t k, len;
+	uint64_t v;
+
+	switch (c->type) {
+	case CDC_T_TINY: case CDC_T_SHORT: case CDC_T_INT24: case CDC_T_LONG:
+		k = c->type == CDC_T_TINY ? 1 : c->type == CDC_T_SHORT ? 2
+		  : c->type == CDC_T_INT24 ? 3 : 4;
+		if (n < k)
+			return 1;
+		v = p[0];
+		if (k > 1)
+			v |= (uint64_t)p[1] << 8;
+		if (k > 2)
+			v |= (uint64_t)p[2] << 16;
+		if (k > 3)
+			v |= (uint64_t)p[3] << 24;
+		*used = k;
+		if (c->is_unsigned)
+			return add_num(out, false, v);
+		return add_i64(out, sign_extend(v, (unsigned)k * 8));
+	case CDC_T_DATETIME2: {
+		/* dec_datetime2's checks, in one pass with the fields */
+		unsigned fsp = c->meta, fk = (fsp + 1) / 2;
+		uint64_t ymd, ym, hms;
+		int64_t us = 0;
+		if (fsp > 6 || n < 5 + fk)
+			return 1;
+		if (fk) {
+			v = rd_be(p + 5, fk);
+			us = fk == 1 ? sign_extend(v, 8) * 10000 : fk == 2 ? sign_extend(v, 16) * 100
+			                                                     : sign_extend(v, 24);
+			if (us < 0 || us > 999999)
+				return 1;
+		}
+		v = (uint64_t)p[0] << 32 | (uint64_t)p[1] << 24 | (uint64_t)p[2] << 16 |
+		    (uint64_t)p[3] << 8 | p[4];
+		if (v < UINT64_C(0x8000000000))
+			return 1;
+		v -= UINT64_C(0x8000000000);
+		ymd = v >> 17;
+		ym = ymd >> 5;
+		hms = v & 0x1ffff;
+		if (ym / 13 > 9999 || (hms >> 12) > 23 || (hms >> 6 & 63) > 59 || (hms & 63) > 59)
+			return 1;
+		*used = 5 + fk;
+		return add_datetime(out, (unsigned)(ym / 13), (unsigned)(ym % 13),
+		                    (unsigned)(ymd & 31), ' ', (unsigned)(hms >> 12),
+		                    (unsigned)(hms >> 6 & 63), (unsigned)(hms & 63), (uint32_t)us, fsp,
+		                    "\"", 1);
+	}
+	case CDC_T_NEWDECIMAL: {
+		/* dec_decimal's checks and add_decimal's text in one pass, for
+		 * an int part of up to 18 digits and a fraction of up to 9 */
+		unsigned prec = c->meta & 0xff, scale = c->meta >> 8, intg, lead, nint, sz;
+		uint32_t flip, g, fv = 0;
+		uint64_t iv = 0;
+		size_t pos = 0;
+		bool neg;
+		char *w;
+		int rc;
+		if (prec == 0 || prec > 65 || scale > 9 || scale > prec || (intg = prec - scale) > 18)
+			return 1;
+		lead = intg % 9;
+		k = dig2bytes[lead] + intg / 9 * 4 + (scale == 9 ? 4 : dig2bytes[scale]);
+		if (n < k)
+			return 1;
+		neg = !(p[0] & 0x80);
+		flip = neg ? 0xffffffffu : 0;     /* a negative value has every byte inverted */
+		if (lead) {
+			unsigned nb = dig2bytes[lead];
+			g = (be_n(p, nb) ^ (flip >> (32 - 8 * nb))) ^ (uint32_t)0x80 << (8 * (nb - 1));
+			if (g >= pow10_32[lead])
+				return 1;
+			iv = g;
+			pos = nb;
+		}
+		for (unsigned j = 0; j < intg / 9; j++, pos += 4) {
+			g = be_n(p + pos, 4) ^ flip;
+			if (pos == 0)
+				g ^= 0x80000000u;
+			if (g >= 1000000000u)
+				return 1;
+			iv = iv * 1000000000u + g;
+		}
+		if (scale) {
+			unsigned nb = scale == 9 ? 4 : dig2bytes[scale];
+			fv = be_n(p + pos, nb) ^ (flip >> (32 - 8 * nb));
+			if (pos == 0)
+				fv ^= (uint32_t)0x80 << (8 * (nb - 1));
+			if (fv >= pow10_32[scale])
+				return 1;
+		}
+		neg = neg && (iv || fv);          /* no sign on zero */
+		nint = u64_digits(iv);
+		sz = 2 + neg + nint + (scale ? 1 + scale : 0);
+		if ((rc = fc_buf_need(out, sz)))
+			return rc;
+		w = out->ptr + out->len;
+		*w++ = '"';
+		if (neg)
+			*w++ = '-';
+		write_u64(w, iv, nint);
+		w += nint;
+		if (scale) {
+			char digs[9];
+			size_t nd = 0;
+			*w++ = '.';
+			put_digits(digs, &nd, fv, scale);
+			memcpy(w, digs, scale);
+			w += scale;
+		}
+		*w = '"';
+		fc_buf_commit(out, sz);
+		*used = k;
+		return 0;
+	}
+	case CDC_T_VARCHAR: case CDC_T_VAR_STRING: case CDC_T_STRING:
+		if (c->is_json || c->collation == CDC_COLLATION_BINARY ||
+		    text_kind(c->collation) != TX_AS_IS)
+			return 1;
+		if (c->meta < 256) {
+			if (n < 1)
+				return 1;
+			len = p[0];
+			k = 1;
+		} else {
+			if (n < 2)
+				return 1;
+			len = (size_t)p[0] | (size_t)p[1] << 8;
+			k = 2;
+		}
+		if (len > c->meta || len > n - k)
+			return 1;
+		*used = k + len;
+		return cdc_json_string(out, (const char *)p + k, len);
+	case CDC_T_BLOB: case CDC_T_TINY_BLOB: case CDC_T_MEDIUM_BLOB: case CDC_T_LONG_BLOB:
+		k = c->meta;
+		if (k < 1 || k > 4 || n < k || c->is_json || c->collation == CDC_COLLATION_BINARY ||
+		    text_kind(c->collation) != TX_AS_IS)
+			return 1;
+		len = (size_t)rd_le(p, k);
+		if (len > n - k)
+			return 1;
+		*used = k + len;
+		return cdc_json_string(out, (const char *)p + k, len);
+	case CDC_T_ENUM: {
+		const char *label;
+		unsigned kind;
+		if (!(k = fast_check(c, p, n)))
+			return 1;
+		v = rd_le(p, k);
+		if (!v) {
+			*used = k;
+			return fc_buf_add(out, "\"\"", 2);
+		}
+		if (!c->labels) {
+			*used = k;
+			return add_num(out, false, v);
+		}
+		kind = text_kind(c->collation == CDC_COLLATION_BINARY ? 0 : c->collation);
+		if (kind != TX_AS_IS && kind != TX_BASE64)
+			return 1;
+		label = c->labels[v - 1];
+		*used = k;
+		return cdc_json_string(out, label, strlen(label));
+	}
+	default:
+		return 1;
+	}
+}
+
+/* decode, for what fast_json leaves. */
+static int slow_json(const struct cdc_column *c, const uint8_t *p, size_t n, size_t *used,
+                     struct fc_buf *out, struct fc_err *err)
+{
+	struct dec d = { c, p, n, 0, out, err };
+	size_t start = out->len;
+	int rc = decode(&d);
+
 	if (rc) {
 		if (out->ptr) {
 			out->len = start;
@@ -1325,4 +2066,144 @@ int cdc_value_json(const struct cdc_column *c, const uint8_t *p, size_t n, size_
 	}
 	*used = d.used;
 	return 0;
+}
+
+int cdc_value_json(const struct cdc_column *c, const uint8_t *p, size_t n, size_t *used,
+                   struct fc_buf *out, struct fc_err *err)
+{
+	int rc = fast_json(c, p, n, used, out);
+
+	if (rc <= 0) {
+		if (rc)
+			*used = 0;
+		return rc;
+	}
+	return slow_json(c, p, n, used, out, err);
+}
+
+/* The stored size of the value of c at p (n bytes there) when it is one
+ * the decoders above accept, for the common types whose checks are
+ * quick to repeat here; 0: not sure (other types, and every fault: the
+ * decoders then say what is wrong). Must accept nothing they refuse. */
+static size_t fast_check(const struct cdc_column *c, const uint8_t *p, size_t n)
+{
+	unsigned fsp, k;
+	uint64_t v;
+
+	switch (c->type) {
+	case CDC_T_DATETIME2: {
+		int64_t us = 0;
+		uint64_t ymd, hms;
+		if ((fsp = c->meta) > 6 || n < 5 + (k = (fsp + 1) / 2))
+			return 0;
+		if (k) {
+			v = rd_be(p + 5, k);
+			us = k == 1 ? sign_extend(v, 8) * 10000 : k == 2 ? sign_extend(v, 16) * 100
+			                                                   : sign_extend(v, 24);
+			if (us < 0 || us > 999999)
+				return 0;
+		}
+		v = (uint64_t)p[0] << 32 | (uint64_t)p[1] << 24 | (uint64_t)p[2] << 16 |
+		    (uint64_t)p[3] << 8 | p[4];
+		if (v < UINT64_C(0x8000000000))
+			return 0;
+		v -= UINT64_C(0x8000000000);
+		ymd = v >> 17;
+		hms = v & 0x1ffff;
+		if ((ymd >> 5) / 13 > 9999 || (hms >> 12) > 23 || (hms >> 6 & 63) > 59 || (hms & 63) > 59)
+			return 0;
+		return 5 + k;
+	}
+	case CDC_T_TIMESTAMP2:
+		if ((fsp = c->meta) > 6 || n < 4 + (k = (fsp + 1) / 2))
+			return 0;
+		if (k == 1 && p[4] > 99)
+			return 0;
+		if (k == 2 && (v = rd_be(p + 4, 2), sign_extend(v, 16) < 0 || sign_extend(v, 16) > 9999))
+			return 0;
+		if (k == 3 && (v = rd_be(p + 4, 3), sign_extend(v, 24) < 0 || sign_extend(v, 24) > 999999))
+			return 0;
+		return 4 + k;
+	case CDC_T_DATE:
+	case CDC_T_NEWDATE:
+		if (n < 3)
+			return 0;
+		v = rd_le(p, 3);
+		return (v >> 9) > 9999 || (v >> 5 & 15) > 12 ? 0 : 3;
+	case CDC_T_ENUM:
+		if ((k = c->meta) != 1 && k != 2)
+			return 0;
+		if (n < k)
+			return 0;
+		v = rd_le(p, k);
+		if (v && c->labels && (v > c->nlabels || !c->labels[v - 1]))
+			return 0;
+		return k;
+	case CDC_T_NEWDECIMAL: {
+		unsigned prec = c->meta & 0xff, scale = c->meta >> 8, intg, lead, trail;
+		size_t size, pos = 0;
+		uint32_t flip, g;
+		if (prec == 0 || prec > 65 || scale > 30 || scale > prec)
+			return 0;
+		intg = prec - scale;
+		lead = intg % 9;
+		trail = scale % 9;
+		size = dig2bytes[lead] + (intg / 9 + scale / 9) * 4 + dig2bytes[trail];
+		if (n < size)
+			return 0;
+		/* each group as stored, the sign bit flipped and, for a
+		 * negative value, every byte inverted */
+		flip = p[0] & 0x80 ? 0 : 0xffffffffu;
+		if (lead) {
+			k = dig2bytes[lead];
+			g = be_n(p, k) ^ (flip >> (32 - 8 * k)) ^ (uint32_t)0x80 << (8 * (k - 1));
+			if (g >= pow10_32[lead])
+				return 0;
+			pos = k;
+		}
+		for (unsigned j = 0; j < intg / 9 + scale / 9; j++, pos += 4) {
+			g = be_n(p + pos, 4) ^ flip ^ (pos ? 0 : 0x80000000u);
+			if (g >= 1000000000u)
+				return 0;
+		}
+		if (trail) {
+			k = dig2bytes[trail];
+			g = be_n(p + pos, k) ^ (flip >> (32 - 8 * k)) ^
+			    (pos ? 0 : (uint32_t)0x80 << (8 * (k - 1)));
+			if (g >= pow10_32[trail])
+				return 0;
+		}
+		return size;
+	}
+	case CDC_T_FLOAT:
+		if (n < 4)
+			return 0;
+		v = rd_le(p, 4);
+		return (v >> 23 & 0xff) == 0xff ? 0 : 4;     /* NaN, infinity */
+	case CDC_T_DOUBLE:
+		if (n < 8)
+			return 0;
+		v = rd_le(p, 8);
+		return (v >> 52 & 0x7ff) == 0x7ff ? 0 : 8;
+	default:
+		return 0;
+	}
+}
+
+int cdc_value_check(const struct cdc_column *c, const uint8_t *p, size_t n, size_t *used,
+                    struct fc_buf *scratch, struct fc_err *err)
+{
+	struct dec d = { c, p, n, 0, NULL, err };
+	int rc;
+
+	if ((*used = fast_check(c, p, n)))
+		return 0;
+
+	if (c->type == CDC_T_JSON) {   /* binary JSON is checked by decoding it */
+		fc_buf_reset(scratch);
+		d.out = scratch;
+	}
+	rc = decode(&d);
+	*used = rc ? 0 : d.used;
+	return rc;
 }

@@ -45,6 +45,8 @@ int fc_buf_reserve(struct fc_buf *b, size_t n)
 	cap = b->cap ? b->cap : 64;
 	while (cap < want)
 		cap = cap > SIZE_MAX / 2 ? want : cap * 2;
+	if (max < SIZE_MAX && cap > max + 1)   /* want <= max + 1 here: room */
+		cap = max + 1;                 /* past it could never be used */
 	p = realloc(b->ptr, cap);
 	if (!p)
 		return -FC_ENOMEM;
@@ -56,11 +58,11 @@ int fc_buf_reserve(struct fc_buf *b, size_t n)
 
 int fc_buf_append(struct fc_buf *b, const void *p, size_t n)
 {
-	int rc = fc_buf_reserve(b, n);
+	int rc = fc_buf_need(b, n);
 	if (rc)
 		return rc;
 	if (n)
-		memcpy(b->ptr + b->len, p, n);
+		memmove(b->ptr + b->len, p, n);
 	b->len += n;
 	b->ptr[b->len] = '\0';
 	return 0;
@@ -73,24 +75,66 @@ int fc_buf_puts(struct fc_buf *b, const char *s)
 
 int fc_buf_putc(struct fc_buf *b, char c)
 {
-	return fc_buf_append(b, &c, 1);
+	return fc_buf_addc(b, c);
 }
 
+/* One vsnprintf into the room there is; a second one only when the text
+ * did not fit. */
 int fc_buf_vprintf(struct fc_buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
+	size_t room = b->ptr ? b->cap - b->len : 0;
 	int n, rc;
 
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = room ? vsnprintf(b->ptr + b->len, room, fmt, ap2) : vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
-	if (n < 0)
+	if (n < 0) {
+		if (b->ptr)
+			b->ptr[b->len] = '\0';
 		return -FC_EINVAL;
+	}
+	if ((size_t)n < room && b->len + (size_t)n <= fc_buf_max(b)) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (b->ptr)
+		b->ptr[b->len] = '\0';
 	rc = fc_buf_reserve(b, (size_t)n);
 	if (rc)
 		return rc;
 	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
+	return 0;
+}
+
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+int fc_buf_put_u64(struct fc_buf *b, unsigned long long v)
+{
+	char tmp[24], *w = tmp + sizeof tmp;
+	int rc;
+
+	while (v >= 100) {
+		unsigned k = (unsigned)(v % 100);
+		v /= 100;
+		w -= 2;
+		memcpy(w, digit_pairs + 2 * k, 2);
+	}
+	if (v >= 10) {
+		w -= 2;
+		memcpy(w, digit_pairs + 2 * v, 2);
+	} else {
+		*--w = (char)('0' + v);
+	}
+	rc = fc_buf_need(b, (size_t)(tmp + sizeof tmp - w));
+	if (rc)
+		return rc;
+	memcpy(b->ptr + b->len, w, (size_t)(tmp + sizeof tmp - w));
+	fc_buf_commit(b, (size_t)(tmp + sizeof tmp - w));
 	return 0;
 }
 

@@ -1309,3 +1309,497 @@ TEST(hostile_bytes_never_overrun)
 	}
 	fc_buf_release(&check);
 }
+
+/* ------------------------------------------------------------------ */
+/* the fast paths: checks without text, common values straight away,
+ * JSON strings a word at a time, and row images made lazily or whole */
+
+#include "../../cdc/rows.h"
+
+/* Random bytes, biased towards the small and the extreme. */
+static void random_bytes(uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = rand() % 8;
+		b[i] = (uint8_t)(r == 0 ? 0 : r == 1 ? 0xff : r == 2 ? 0x80 : r == 3 ? 0x7f : rand());
+	}
+}
+
+/* A random column of a type the fast paths know, with odd metadata now
+ * and then. */
+static struct cdc_column random_column(void)
+{
+	static const char *const labels[] = { "a", "b\xe9", NULL, "d", "e\"", "f", "g", "h", "i" };
+	static const uint16_t colls[] = { C_UTF8MB4, C_LATIN1, C_EUCKR, C_BINARY, C_UTF16, 0,
+	                                  C_KEYBCS2 };
+	static const uint8_t types[] = {
+		CDC_T_TINY, CDC_T_SHORT, CDC_T_INT24, CDC_T_LONG, CDC_T_LONGLONG, CDC_T_YEAR,
+		CDC_T_FLOAT, CDC_T_DOUBLE, CDC_T_NEWDECIMAL, CDC_T_DATE, CDC_T_NEWDATE,
+		CDC_T_DATETIME2, CDC_T_TIMESTAMP2, CDC_T_TIME2, CDC_T_ENUM, CDC_T_SET,
+		CDC_T_VARCHAR, CDC_T_VAR_STRING, CDC_T_STRING, CDC_T_BLOB, CDC_T_TINY_BLOB,
+		CDC_T_MEDIUM_BLOB, CDC_T_LONG_BLOB, CDC_T_GEOMETRY, CDC_T_JSON, CDC_T_BIT,
+	};
+	uint8_t type = types[rand() % (int)sizeof types];
+	uint16_t meta = 0;
+	struct cdc_column c;
+
+	switch (type) {
+	case CDC_T_NEWDECIMAL: {
+		unsigned p = 1 + (unsigned)rand() % (rand() % 4 ? 20 : 66);
+		unsigned s = (unsigned)rand() % (p + 1 + (rand() % 16 == 0));
+		meta = (uint16_t)(p | s << 8);
+		break;
+	}
+	case CDC_T_DATETIME2: case CDC_T_TIMESTAMP2: case CDC_T_TIME2:
+		meta = (uint16_t)(rand() % 8);
+		break;
+	case CDC_T_ENUM: meta = (uint16_t)(rand() % 4); break;
+	case CDC_T_SET: meta = (uint16_t)(rand() % 9); break;
+	case CDC_T_VARCHAR: case CDC_T_VAR_STRING: case CDC_T_STRING:
+		meta = (uint16_t)(rand() % 2 ? 1 + rand() % 40 : 200 + rand() % 200);
+		break;
+	case CDC_T_BLOB: case CDC_T_TINY_BLOB: case CDC_T_MEDIUM_BLOB: case CDC_T_LONG_BLOB:
+	case CDC_T_GEOMETRY: case CDC_T_JSON:
+		meta = (uint16_t)(rand() % 6);
+		break;
+	case CDC_T_FLOAT: meta = 4; break;
+	case CDC_T_DOUBLE: meta = 8; break;
+	case CDC_T_BIT: meta = (uint16_t)(rand() % 3 << 8 | rand() % 9); break;
+	}
+	c = text_col(type, meta, colls[rand() % (int)(sizeof colls / sizeof colls[0])]);
+	if (rand() % 2) {
+		c.labels = labels;
+		c.nlabels = (size_t)rand() % 10;
+	}
+	c.is_unsigned = rand() % 2;
+	c.is_json = rand() % 8 == 0;
+	if (rand() % 4 == 0)
+		c.name = NULL;
+	return c;
+}
+
+/* cdc_value_check, which row images use for the columns nobody asks for,
+ * must take exactly what cdc_value_json takes, with the same size, and
+ * refuse the rest with the same error. */
+TEST(check_agrees_with_decode)
+{
+	struct fc_buf scratch = FC_BUF_INIT;
+	struct fc_err e2;
+	int ok = 0;
+
+	srand(7);
+	for (int iter = 0; iter < 300000; iter++) {
+		struct cdc_column c = random_column();
+		size_t n = (size_t)rand() % 40, used1 = 99, used2 = 99;
+		uint8_t *b = malloc(n ? n : 1);
+		int rc1, rc2;
+
+		random_bytes(b, n);
+		if (c.type == CDC_T_NEWDECIMAL && n && rand() % 2) {
+			/* mostly valid digit groups */
+			unsigned p = c.meta & 0xff, s = c.meta >> 8;
+			if (p && p <= 65 && s <= 30 && s <= p) {
+				char v[80];
+				size_t k = 0;
+				if (rand() % 2)
+					v[k++] = '-';
+				for (unsigned d = 0; d < p - s; d++)
+					v[k++] = (char)('0' + rand() % 10);
+				if (s)
+					v[k++] = '.';
+				for (unsigned d = 0; d < s; d++)
+					v[k++] = (char)('0' + rand() % 10);
+				v[k] = '\0';
+				free(b);
+				b = malloc(40);
+				n = enc_decimal(v, p, s, b);
+			}
+		}
+		fc_buf_reset(&out);
+		fc_err_clear(&err);
+		fc_err_clear(&e2);
+		rc1 = cdc_value_json(&c, b, n, &used1, &out, &err);
+		rc2 = cdc_value_check(&c, b, n, &used2, &scratch, &e2);
+		free(b);
+		ASSERT_EQ(rc1, rc2);
+		if (rc1 == 0) {
+			ASSERT_EQ(used1, used2);
+			ok++;
+		} else {
+			ASSERT_STR_EQ(err.msg, e2.msg);
+		}
+	}
+	ASSERT(ok > 30000);
+	fc_buf_release(&scratch);
+}
+
+/* DECIMAL text from its digit groups, one digit at a time: the reference
+ * for both of cdc_value_json's ways (small and any precision). 0 when
+ * the bytes are refused. */
+static int ref_decimal(const uint8_t *p, size_t n, unsigned prec, unsigned scale, char *o)
+{
+	unsigned intg = prec - scale, widths[20], ng = 0;
+	char digs[100];
+	size_t size = 0, nd = 0, pos = 0, k = 0, first;
+	bool neg = !(p[0] & 0x80), zero = true;
+
+	if (intg % 9)
+		widths[ng++] = intg % 9;
+	for (unsigned i = 0; i < intg / 9 + scale / 9; i++)
+		widths[ng++] = 9;
+	if (scale % 9)
+		widths[ng++] = scale % 9;
+	for (unsigned g = 0; g < ng; g++)
+		size += dig2bytes[widths[g]];
+	if (n < size)
+		return 0;
+	for (unsigned g = 0; g < ng; g++) {
+		uint64_t v = 0, lim = 1;
+		for (unsigned i = 0; i < dig2bytes[widths[g]]; i++, pos++) {
+			uint8_t byte = p[pos] ^ (neg ? 0xff : 0) ^ (pos ? 0 : 0x80);
+			v = v << 8 | byte;
+		}
+		for (unsigned i = 0; i < widths[g]; i++)
+			lim *= 10;
+		if (v >= lim)
+			return 0;
+		if (v)
+			zero = false;
+		snprintf(digs + nd, sizeof digs - nd, "%0*llu", (int)widths[g], (unsigned long long)v);
+		nd += widths[g];
+	}
+	for (first = 0; first < intg && digs[first] == '0'; first++)
+		;
+	o[k++] = '"';
+	if (neg && !zero)
+		o[k++] = '-';
+	if (first == intg)
+		o[k++] = '0';
+	for (size_t i = first; i < intg; i++)
+		o[k++] = digs[i];
+	if (scale)
+		o[k++] = '.';
+	for (size_t i = intg; i < nd; i++)
+		o[k++] = digs[i];
+	o[k++] = '"';
+	o[k] = '\0';
+	return 1;
+}
+
+TEST(decimal_random_bytes_match_reference)
+{
+	srand(11);
+	for (int iter = 0; iter < 200000; iter++) {
+		unsigned p = 1 + (unsigned)rand() % (rand() % 3 ? 20 : 65);
+		unsigned s = (unsigned)rand() % ((p < 30 ? p : 30) + 1);
+		struct cdc_column c = col(CDC_T_NEWDECIMAL, (uint16_t)(p | s << 8));
+		uint8_t b[40];
+		size_t n = (size_t)rand() % 33, used;
+		char want[100];
+		int rc;
+
+		random_bytes(b, n);
+		if (rand() % 2) {
+			/* valid groups: small values in every group */
+			for (size_t i = 0; i < n; i++)
+				b[i] = (uint8_t)(rand() % 3);
+			if (rand() % 2)
+				b[0] |= 0x80;
+			else
+				for (size_t i = 0; i < n; i++)
+					b[i] ^= 0xff;
+		}
+		fc_buf_reset(&out);
+		rc = cdc_value_json(&c, b, n, &used, &out, &err);
+		if (n && ref_decimal(b, n, p, s, want)) {
+			ASSERT_EQ(rc, 0);
+			ASSERT_STR_EQ(out.ptr, want);
+		} else {
+			ASSERT_EQ(rc, -FC_ECORRUPT);
+		}
+	}
+}
+
+TEST(datetime2_random_bytes_match_reference)
+{
+	srand(13);
+	for (int iter = 0; iter < 200000; iter++) {
+		unsigned fsp = (unsigned)rand() % 7, k = (fsp + 1) / 2;
+		struct cdc_column c = col(CDC_T_DATETIME2, (uint16_t)fsp);
+		uint8_t b[8];
+		size_t used;
+		uint64_t v;
+		int64_t us = 0;
+		unsigned y, mo, d, h, mi, s;
+		bool valid = true;
+		char want[48], six[8];
+		int rc;
+
+		random_bytes(b, 8);
+		if (rand() % 2) {    /* in range mostly */
+			enc_datetime2((unsigned)rand() % 10001, (unsigned)rand() % 13,
+			              (unsigned)rand() % 32, (unsigned)rand() % 25, (unsigned)rand() % 61,
+			              (unsigned)rand() % 61, (uint32_t)rand() % 1000001, fsp, b);
+			if (rand() % 4 == 0)
+				b[(unsigned)rand() % (5 + k)] ^= (uint8_t)rand();
+		}
+		v = 0;
+		for (int i = 0; i < 5; i++)
+			v = v << 8 | b[i];
+		if (k) {
+			uint64_t f = 0;
+			for (unsigned i = 0; i < k; i++)
+				f = f << 8 | b[5 + i];
+			us = k == 1 ? (int8_t)f * 10000 : k == 2 ? (int16_t)f * 100
+			   : (int32_t)(f << 8) / 256;
+		}
+		if (v < UINT64_C(0x8000000000) || us < 0 || us > 999999)
+			valid = false;
+		v -= UINT64_C(0x8000000000);
+		y = (unsigned)((v >> 22) / 13);
+		mo = (unsigned)((v >> 22) % 13);
+		d = (unsigned)(v >> 17 & 31);
+		h = (unsigned)(v >> 12 & 31);
+		mi = (unsigned)(v >> 6 & 63);
+		s = (unsigned)(v & 63);
+		if (y > 9999 || h > 23 || mi > 59 || s > 59)
+			valid = false;
+		fc_buf_reset(&out);
+		rc = cdc_value_json(&c, b, 5 + k, &used, &out, &err);
+		if (!valid) {
+			ASSERT_EQ(rc, -FC_ECORRUPT);
+			continue;
+		}
+		snprintf(six, sizeof six, "%06u", (unsigned)us);
+		snprintf(want, sizeof want, "\"%04u-%02u-%02u %02u:%02u:%02u%s%.*s\"", y, mo, d, h, mi,
+		         s, fsp ? "." : "", (int)fsp, six);
+		ASSERT_EQ(rc, 0);
+		ASSERT_EQ(used, 5 + k);
+		ASSERT_STR_EQ(out.ptr, want);
+	}
+}
+
+/* cdc_json_string one byte at a time, as documented: escapes, and one
+ * U+FFFD per maximal invalid UTF-8 part. */
+static size_t ref_json_string(const uint8_t *s, size_t n, char *o)
+{
+	size_t k = 0, i = 0;
+	o[k++] = '"';
+	while (i < n) {
+		uint8_t c = s[i];
+		if (c == '"' || c == '\\') {
+			o[k++] = '\\';
+			o[k++] = (char)c;
+			i++;
+		} else if (c < 0x20) {
+			const char *e = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
+			              : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+			if (e) {
+				memcpy(o + k, e, 2);
+				k += 2;
+			} else {
+				k += (size_t)sprintf(o + k, "\\u%04x", c);
+			}
+			i++;
+		} else if (c < 0x80) {
+			o[k++] = (char)c;
+			i++;
+		} else {
+			size_t more = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2
+			            : c >= 0xf0 && c <= 0xf4 ? 3 : 0, j;
+			uint8_t lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+			uint8_t hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+			for (j = 1; j <= more; j++) {
+				if (i + j >= n || s[i + j] < lo || s[i + j] > hi)
+					break;
+				lo = 0x80;
+				hi = 0xbf;
+			}
+			if (more && j > more) {
+				memcpy(o + k, s + i, more + 1);
+				k += more + 1;
+				i += more + 1;
+			} else {
+				memcpy(o + k, "\xef\xbf\xbd", 3);
+				k += 3;
+				i += more ? j : 1;
+			}
+		}
+	}
+	o[k++] = '"';
+	return k;
+}
+
+TEST(json_string_every_length_and_byte_mix)
+{
+	static const char *const pieces[] = { "a", "Z", " ", "\"", "\\", "\n", "\x01", "\x7f",
+	                                      "\xc3\xa9", "\xed\x95\x9c", "\xf0\x9f\x98\x80",
+	                                      "\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xf4\x90",
+	                                      "/", "~" };
+	struct fc_buf capped;
+	uint8_t s[200];
+	char want[1400];
+
+	srand(17);
+	for (int iter = 0; iter < 100000; iter++) {
+		size_t n = 0, len = (size_t)rand() % 80, wl;
+		int plain = rand() % 3;
+		while (n < len) {
+			const char *pc = plain && rand() % 8 ? "abcdefgh" + rand() % 8
+			                                       : pieces[rand() % (int)(sizeof pieces /
+			                                                              sizeof pieces[0])];
+			size_t pl = plain && pc[0] >= 'a' && pc[0] <= 'h' ? 1 : strlen(pc);
+			if (!pl)
+				pl = 1;    /* "\0"-like: never here, but be safe */
+			if (n + pl > sizeof s)
+				break;
+			memcpy(s + n, pc, pl);
+			n += pl;
+		}
+		if (rand() % 10 == 0 && n)
+			s[rand() % (int)n] = 0;    /* a NUL byte */
+		/* exactly sized heap copies: ASan sees any read past n */
+		{
+			uint8_t *h = malloc(n ? n : 1);
+			memcpy(h, s, n);
+			fc_buf_reset(&out);
+			ASSERT_EQ(cdc_json_string(&out, (const char *)h, n), 0);
+			free(h);
+		}
+		wl = ref_json_string(s, n, want);
+		want[wl] = '\0';
+		ASSERT_EQ(out.len, wl);
+		ASSERT_EQ(memcmp(out.ptr, want, wl), 0);
+		ASSERT_EQ(out.ptr[out.len], '\0');
+		/* appended after text already there, and refused whole when the
+		 * cap is too small */
+		fc_buf_init(&capped, wl + 2);
+		ASSERT_EQ(fc_buf_puts(&capped, "x:"), 0);
+		ASSERT_EQ(cdc_json_string(&capped, (const char *)s, n), 0);
+		ASSERT_EQ(capped.len, wl + 2);
+		ASSERT_EQ(memcmp(capped.ptr + 2, want, wl), 0);
+		ASSERT_EQ(cdc_json_string(&capped, "", 0), -FC_ETOOBIG);
+		ASSERT_EQ(capped.len, wl + 2);
+		fc_buf_release(&capped);
+		fc_buf_init(&capped, wl > 0 ? wl - 1 : 0);
+		if (wl > 1) {
+			ASSERT_EQ(cdc_json_string(&capped, (const char *)s, n), -FC_ETOOBIG);
+			ASSERT_EQ(capped.len, 0);
+		}
+		fc_buf_release(&capped);
+	}
+}
+
+/* Row images read by cdc_rows_next: the text made lazily (first row) and
+ * whole (the rows after cdc_image_json was asked for) is the one
+ * cdc_value_json makes, and cdc_image_same compares text, not bytes. */
+TEST(row_images_lazy_and_whole_same_text)
+{
+	static const char *const labels[] = { "ORDERED", "ACCEPTED" };
+	struct cdc_column cols[7] = {
+		col(CDC_T_LONG, 0), col(CDC_T_NEWDECIMAL, 10 | 2 << 8), col(CDC_T_DATETIME2, 1),
+		text_col(CDC_T_VARCHAR, 20, C_UTF8MB4), col(CDC_T_ENUM, 1), col(CDC_T_LONG, 0),
+		col(CDC_T_TINY, 0),
+	};
+	static const char *const names[7] = { "id", "amt", "at", "s\"q", "e", "n", NULL };
+	struct cdc_table t;
+	struct cdc_image before, after;
+	struct cdc_rows rs;
+	uint8_t rows[512], present = 0x7f;
+	size_t n = 0;
+	struct fc_buf want = FC_BUF_INIT, got = FC_BUF_INIT;
+
+	for (int i = 0; i < 7; i++)
+		cols[i].name = names[i];
+	cols[0].is_unsigned = true;
+	cols[4].labels = labels;
+	cols[4].nlabels = 2;
+	memset(&t, 0, sizeof t);
+	t.db = "d";
+	t.name = "t";
+	t.ncols = 7;
+	t.cols = cols;
+	/* three update rows: before and after images, column 5 NULL */
+	for (int r = 0; r < 3; r++)
+		for (int img = 0; img < 2; img++) {
+			rows[n++] = 0x20;                               /* null bitmap */
+			put_le(rows + n, (uint64_t)(r * 10 + img), 4);  /* id */
+			n += 4;
+			n += enc_decimal(img ? "-0" : "0", 10, 2, rows + n);    /* 0.00 both */
+			n += enc_datetime2(2020, 1, 2, 3, 4, 5, 500000, 1, rows + n);
+			rows[n - 1] = (uint8_t)(50 + img);                /* .5 both */
+			rows[n++] = 2;
+			rows[n++] = 'x';
+			rows[n++] = (uint8_t)(img ? 0xfe : 0xff);     /* U+FFFD both */
+			rows[n++] = 2;                                  /* ACCEPTED */
+			rows[n++] = (uint8_t)(r + img);                 /* @7 */
+		}
+	memset(&rs, 0, sizeof rs);
+	rs.op = CDC_OP_UPDATE;
+	rs.ncols = 7;
+	rs.present[0] = rs.present[1] = &present;
+	rs.p = rows;
+	rs.end = rows + n;
+	cdc_image_init(&before);
+	cdc_image_init(&after);
+	for (int r = 0; r < 3; r++) {
+		ASSERT_EQ(cdc_rows_next(&rs, &t, &before, &after, &err), 1);
+		for (int img = 0; img < 2; img++) {
+			const struct cdc_image *im = img ? &after : &before;
+			fc_buf_reset(&want);
+			fc_buf_reset(&got);
+			ASSERT_EQ(fc_buf_putc(&want, '{'), 0);
+			for (size_t i = 0; i < 7; i++) {
+				size_t used;
+				if (i)
+					ASSERT_EQ(fc_buf_putc(&want, ','), 0);
+				if (names[i])
+					ASSERT_EQ(cdc_json_string(&want, names[i], strlen(names[i])), 0);
+				else
+					ASSERT_EQ(fc_buf_puts(&want, "\"@7\""), 0);
+				ASSERT_EQ(fc_buf_putc(&want, ':'), 0);
+				if (i == 5)
+					ASSERT_EQ(fc_buf_puts(&want, "null"), 0);
+				else
+					ASSERT_EQ(cdc_value_json(&cols[i], im->value[i], im->size[i], &used,
+					                         &want, &err), 0);
+			}
+			ASSERT_EQ(fc_buf_putc(&want, '}'), 0);
+			ASSERT_EQ(cdc_image_json(im, &t, &got), 0);
+			ASSERT_STR_EQ(got.ptr, want.ptr);
+			/* the second row on is made whole */
+			ASSERT_EQ(im->has_text, r > 0);
+			fc_buf_reset(&got);
+			ASSERT_EQ(cdc_image_value(im, 1, &got), 0);
+			ASSERT_STR_EQ(got.ptr, "\"0.00\"");
+			fc_buf_reset(&got);
+			ASSERT_EQ(cdc_image_value(im, 5, &got), 0);
+			ASSERT_STR_EQ(got.ptr, "null");
+		}
+		/* other bytes, the same text: the same value */
+		ASSERT(!cdc_image_same(&before, &after, 0));
+		ASSERT(cdc_image_same(&before, &after, 1));
+		ASSERT(cdc_image_same(&before, &after, 2));
+		ASSERT(cdc_image_same(&before, &after, 3));
+		ASSERT(cdc_image_same(&before, &after, 4));
+		ASSERT(cdc_image_same(&before, &after, 5));
+		ASSERT(!cdc_image_same(&before, &after, 6));
+	}
+	ASSERT_EQ(cdc_rows_next(&rs, &t, &before, &after, &err), 0);
+	/* a value that does not fit is refused before the row is handed out,
+	 * with where it is, also for a column nobody asks for */
+	rows[0] = 0x20;
+	memset(&rs, 0, sizeof rs);
+	rs.op = CDC_OP_INSERT;
+	rs.ncols = 7;
+	rs.present[0] = &present;
+	rs.p = rows;
+	rs.end = rows + 8;
+	ASSERT_EQ(cdc_rows_next(&rs, &t, NULL, &after, &err), -FC_ECORRUPT);
+	ASSERT_STR_EQ(err.msg, "row image of d.t at byte 5: column 'amt': NEWDECIMAL(10,2) needs "
+	                       "5 bytes, 3 left");
+	cdc_image_release(&before);
+	cdc_image_release(&after);
+	fc_buf_release(&want);
+	fc_buf_release(&got);
+}
