@@ -19,7 +19,7 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla -Wformat=2 \
             -Wno-format-nonliteral -Wno-format-truncation -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP
-LDLIBS   := -lpthread -lz -lm
+LDLIBS   := -lpthread -lz -lm -lhttp_parser
 
 ifneq ($(SANITIZE),)
   VARIANT := san-$(shell printf '%s' '$(SANITIZE)' | tr -c 'A-Za-z0-9_' '-')

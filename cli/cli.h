@@ -55,6 +55,7 @@ extern const struct cli_cmd cli_cmd_mappings_check;
 extern const struct cli_cmd cli_cmd_sample_init;
 extern const struct cli_cmd cli_cmd_sample_load;
 extern const struct cli_cmd cli_cmd_sync;
+extern const struct cli_cmd cli_cmd_route_serve;
 extern const struct cli_cmd cli_cmd_sync_status;
 
 #endif

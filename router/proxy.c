@@ -1,0 +1,804 @@
+/* router/proxy.c - the exchange between a client and an upstream.
+ *
+ * A client connection carries one exchange at a time:
+ *
+ *   head parsed ──▶ routed, upstream connection taken from the pool, head
+ *   written to it; body pieces follow as they are parsed ──▶ request
+ *   complete: the request parser pauses (later pipelined bytes wait in
+ *   c->in) ──▶ response parsed from the upstream, head and body written to
+ *   the client as they come ──▶ response complete: the upstream connection
+ *   goes back to the pool, the request parser resumes on the next request.
+ *
+ * Backpressure: the client's bytes are parsed only while the upstream
+ * connection's output holds less than RT_HIGH; the upstream is read only
+ * while the client's output holds less than RT_HIGH; a client is read only
+ * while its unparsed input is below RT_IN_MAX. So a slow side stops the
+ * other, and no buffer grows past its mark by more than one read.
+ *
+ * Failures of the upstream (connect refused, reset, bad response, the
+ * route's timeout) before any response byte went to the client answer 502
+ * or 504, unless the request can be retried: a stale pooled connection is
+ * retried once on a fresh one, and a request sent to the new side is
+ * retried on legacy (also on a 5xx from new) when it is GET, HEAD or
+ * OPTIONS and its whole request (at most RT_REPLAY_MAX bytes) is kept.
+ * After response bytes went out, a failure closes the client.
+ *
+ * Nothing here frees memory while an event is being handled: closed
+ * clients and upstream connections are marked dead and freed between loop
+ * iterations (rt_proxy_reap, rt_pool_reap). */
+#include "proxy.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum rt_fail { F_NONE, F_CONNECT, F_BROKEN, F_TIMEOUT, F_5XX };
+
+struct rt_client {
+	struct rt_io io;
+	struct rt_worker *w;
+	struct rt_client *prev, *next;   /* w->clients, or w->dead */
+	http_parser p;
+	struct rt_msg req;
+	struct fc_buf in;
+	size_t in_off;                   /* parsed up to here */
+	struct fc_buf out;
+	size_t out_off;
+	char ip[64];
+	uint64_t last_active;
+	bool dead, closing, peer_eof;
+	bool in_msg;                     /* a request has begun and not completed */
+	int err_status;                  /* set by a callback that refuses the request */
+	const char *err_detail;
+	enum rt_fail fail;               /* set by a callback, handled after the parse */
+
+	/* the exchange in progress */
+	bool busy;                       /* dispatched, response not complete */
+	bool req_done, resp_started;
+	bool keep_alive, resp_close, client_10, is_head, idempotent;
+	bool replayable, retried, retried_stale;
+	enum rt_framing req_framing, resp_framing;
+	uint64_t req_length;
+	struct rt_pick pick;
+	struct rt_upconn *up;
+	struct fc_buf replay;            /* the whole request as sent upstream */
+};
+
+static void client_step(struct rt_client *c);
+static void exchange_fail(struct rt_client *c, enum rt_fail kind);
+
+/* --- clients --------------------------------------------------------- */
+
+static void client_close(struct rt_client *c)
+{
+	struct rt_worker *w = c->w;
+	if (c->dead)
+		return;
+	c->dead = true;
+	if (c->up) {
+		rt_upconn_close(c->up);
+		c->up = NULL;
+	}
+	rt_loop_close(&w->loop, &c->io);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = NULL;
+	c->next = w->dead;
+	w->dead = c;
+}
+
+static void client_free(struct rt_client *c)
+{
+	rt_msg_release(&c->req);
+	fc_buf_release(&c->in);
+	fc_buf_release(&c->out);
+	fc_buf_release(&c->replay);
+	free(c);
+}
+
+void rt_proxy_reap(struct rt_worker *w)
+{
+	while (w->dead) {
+		struct rt_client *c = w->dead;
+		w->dead = c->next;
+		client_free(c);
+	}
+	rt_pool_reap(&w->pool);
+}
+
+void rt_proxy_close_all(struct rt_worker *w)
+{
+	while (w->clients)
+		client_close(w->clients);
+	rt_proxy_reap(w);
+}
+
+/* Our own response (an error), then close or go on with the next request. */
+static void respond_error(struct rt_client *c, int status, const char *detail, bool close)
+{
+	if (status >= 500)
+		c->w->stats.errors_5xx++;
+	else
+		c->w->stats.errors_4xx++;
+	if (rt_http_error(&c->out, status, detail, close))
+		close = true;
+	if (close)
+		c->closing = true;
+}
+
+/* --- request parsing ------------------------------------------------- */
+
+static struct rt_client *CL(http_parser *p)
+{
+	return p->data;
+}
+
+static int refuse(struct rt_client *c, int status, const char *detail)
+{
+	c->err_status = status;
+	c->err_detail = detail;
+	return -1;
+}
+
+static int rq_begin(http_parser *p)
+{
+	struct rt_client *c = CL(p);
+	rt_msg_reset(&c->req);
+	c->in_msg = true;
+	return 0;
+}
+
+static int head_limit(struct rt_client *c)
+{
+	return refuse(c, 431, c->req.too_many ? "too many header fields" : "request head too large");
+}
+
+static int rq_url(http_parser *p, const char *at, size_t len)
+{
+	return rt_msg_start(&CL(p)->req, at, len) ? head_limit(CL(p)) : 0;
+}
+
+static int rq_field(http_parser *p, const char *at, size_t len)
+{
+	return rt_msg_field(&CL(p)->req, at, len) ? head_limit(CL(p)) : 0;
+}
+
+static int rq_value(http_parser *p, const char *at, size_t len)
+{
+	return rt_msg_value(&CL(p)->req, at, len) ? head_limit(CL(p)) : 0;
+}
+
+static struct fc_span req_field(void *ctx, const char *name)
+{
+	return rt_msg_get(&((struct rt_client *)ctx)->req, name);
+}
+
+/* Sends what c->replay holds (the request so far) on a connection to the
+ * picked upstream. The exchange's failure, if the connect failed at once,
+ * is left in c->fail. */
+static void dispatch(struct rt_client *c)
+{
+	struct rt_worker *w = c->w;
+	struct rt_upconn *u = rt_pool_get(&w->pool, c->pick.upstream, c);
+	c->up = u;
+	if (!u) {
+		c->fail = F_CONNECT;
+		return;
+	}
+	u->deadline = w->now + (uint64_t)c->pick.timeout_ms;
+	if (u->failed) {
+		c->fail = F_CONNECT;
+		return;
+	}
+	if (fc_buf_append(&u->out, c->replay.ptr, c->replay.len))
+		c->fail = F_BROKEN;
+}
+
+/* Whether the transfer coding of a chunked request is "chunked" alone. */
+static bool chunked_only(const struct rt_msg *m)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < m->nh; i++) {
+		struct fc_span nm = rt_msg_name(m, i), v = rt_msg_val(m, i);
+		if (nm.len != 17 || strncasecmp(nm.ptr, "transfer-encoding", 17))
+			continue;
+		while (v.len && (v.ptr[v.len - 1] == ' ' || v.ptr[v.len - 1] == '\t'))
+			v.len--;
+		if (++n > 1 || v.len != 7 || strncasecmp(v.ptr, "chunked", 7))
+			return false;
+	}
+	return n == 1;
+}
+
+static uint64_t next_rand(struct rt_worker *w)
+{
+	uint64_t x = w->rng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return w->rng = x;
+}
+
+static int rq_headers(http_parser *p)
+{
+	struct rt_client *c = CL(p);
+	struct rt_worker *w = c->w;
+	const struct fc_upstream *up;
+	struct fc_span path, target;
+	struct rt_fwd fwd;
+	char host[300];
+	const char *method = http_method_str((enum http_method)p->method);
+
+	if (p->http_major != 1)
+		return refuse(c, 505, "only HTTP/1.x is served");
+	if (p->upgrade || p->method == HTTP_CONNECT)
+		return refuse(c, 501, "CONNECT and protocol upgrades are not supported");
+	c->client_10 = p->http_minor == 0;
+	if (!rt_msg_names_valid(&c->req))
+		return refuse(c, 400, "bad header field name");
+	if (!c->client_10 && !rt_msg_get(&c->req, "host").ptr)
+		return refuse(c, 400, "missing Host header");
+	if ((p->flags & F_CHUNKED) && !chunked_only(&c->req))
+		return refuse(c, 400, "unsupported Transfer-Encoding (only chunked)");
+	if (!rt_url_path(rt_msg_url(&c->req), &path, &target))
+		return refuse(c, 400, "bad request target");
+
+	c->busy = true;
+	c->req_done = c->resp_started = c->retried = c->retried_stale = false;
+	c->fail = F_NONE;
+	c->keep_alive = http_should_keep_alive(p);
+	c->is_head = p->method == HTTP_HEAD;
+	c->idempotent = p->method == HTTP_GET || p->method == HTTP_HEAD ||
+	                p->method == HTTP_OPTIONS;
+	c->req_framing = (p->flags & F_CHUNKED)         ? RT_BODY_CHUNKED
+	                 : (p->flags & F_CONTENTLENGTH) ? RT_BODY_LENGTH
+	                                                : RT_BODY_NONE;
+	c->req_length = p->content_length;
+	w->stats.requests++;
+	rt_table_pick(w->table, w->matcher, method, path, req_field, c, next_rand(w), &c->pick);
+	if (c->pick.side == RT_SIDE_NEW)
+		w->stats.to_new++;
+
+	up = rt_table_upstream(w->table, c->pick.upstream);
+	snprintf(host, sizeof host, "%s:%u", up->host, up->port);
+	fwd = (struct rt_fwd){ c->ip, host, c->req_framing, c->req_length };
+	fc_buf_reset(&c->replay);
+	c->replayable = true;
+	if (rt_http_request_head(&c->replay, p, &c->req, target, &fwd))
+		return refuse(c, 431, "request head too large");
+	dispatch(c);
+	return 0;
+}
+
+/* Appends request body bytes for the upstream, and to the replay copy
+ * while it stays small enough. */
+static int rq_put(struct rt_client *c, const char *at, size_t len, bool end)
+{
+	if (c->up && !c->fail &&
+	    (end ? rt_http_body_end(&c->up->out, c->req_framing)
+	         : rt_http_body(&c->up->out, c->req_framing, at, len)))
+		c->fail = F_BROKEN;
+	if (c->replayable) {
+		size_t before = c->replay.len;
+		int rc = end ? rt_http_body_end(&c->replay, c->req_framing)
+		             : rt_http_body(&c->replay, c->req_framing, at, len);
+		if (rc || c->replay.len > RT_REPLAY_MAX) {
+			c->replayable = false;
+			c->replay.len = before;
+		}
+	}
+	return 0;
+}
+
+static int rq_body(http_parser *p, const char *at, size_t len)
+{
+	return rq_put(CL(p), at, len, false);
+}
+
+static int rq_complete(http_parser *p)
+{
+	struct rt_client *c = CL(p);
+	rq_put(c, NULL, 0, true);
+	c->req_done = true;
+	c->in_msg = false;
+	http_parser_pause(p, 1);   /* the next request waits for this response */
+	return 0;
+}
+
+static const http_parser_settings req_settings = {
+	.on_message_begin = rq_begin,
+	.on_url = rq_url,
+	.on_header_field = rq_field,
+	.on_header_value = rq_value,
+	.on_headers_complete = rq_headers,
+	.on_body = rq_body,
+	.on_message_complete = rq_complete,
+};
+
+/* A request the parser or a callback refused: 4xx/5xx and close. */
+static void request_error(struct rt_client *c, enum http_errno e)
+{
+	int status = c->err_status ? c->err_status : e == HPE_HEADER_OVERFLOW ? 431 : 400;
+	const char *detail = c->err_detail ? c->err_detail : http_errno_description(e);
+	if (c->up) {
+		rt_upconn_close(c->up);
+		c->up = NULL;
+	}
+	if (c->resp_started)
+		c->closing = true;
+	else
+		respond_error(c, status, detail, true);
+}
+
+/* Parses what the client sent, as far as the exchange allows. */
+static void feed(struct rt_client *c)
+{
+	while (!c->dead && !c->closing && c->in_off < c->in.len && !c->req_done) {
+		size_t n = c->in.len - c->in_off, k;
+		enum http_errno e;
+		if (c->up && rt_pending(&c->up->out, c->up->out_off) >= RT_HIGH)
+			break;
+		if (n > 16384)
+			n = 16384;
+		k = http_parser_execute(&c->p, &req_settings, c->in.ptr + c->in_off, n);
+		c->in_off += k;
+		e = HTTP_PARSER_ERRNO(&c->p);
+		if (e != HPE_OK && e != HPE_PAUSED) {
+			request_error(c, e);
+			break;
+		}
+		if (c->fail) {
+			enum rt_fail f = c->fail;
+			c->fail = F_NONE;
+			exchange_fail(c, f);
+		}
+	}
+	if (c->in_off == c->in.len) {
+		fc_buf_reset(&c->in);
+		c->in_off = 0;
+	}
+}
+
+/* --- the exchange ------------------------------------------------------ */
+
+static bool can_fall_back(const struct rt_client *c)
+{
+	return !c->resp_started && c->req_done && c->replayable && c->idempotent &&
+	       !c->retried && c->pick.side == RT_SIDE_NEW && c->pick.legacy != c->pick.upstream;
+}
+
+/* The exchange is over (response complete or our error sent): the next
+ * pipelined request may be parsed. */
+static void exchange_finish(struct rt_client *c)
+{
+	c->busy = false;
+	c->req_done = c->resp_started = false;
+	c->up = NULL;
+	fc_buf_reset(&c->replay);
+	http_parser_pause(&c->p, 0);
+}
+
+static void exchange_fail(struct rt_client *c, enum rt_fail kind)
+{
+	struct rt_upconn *u = c->up;
+	bool stale = u && u->reused && !u->got_bytes && (kind == F_BROKEN || kind == F_CONNECT);
+	if (u) {
+		rt_upconn_close(u);
+		c->up = NULL;
+	}
+	if (c->dead)
+		return;
+	if (stale && !c->resp_started && c->req_done && c->replayable && c->idempotent &&
+	    !c->retried_stale) {
+		/* the upstream closed a pooled connection as we reused it */
+		c->retried_stale = true;
+		dispatch(c);
+	} else if (can_fall_back(c)) {
+		c->retried = true;
+		c->pick.upstream = c->pick.legacy;
+		c->pick.side = RT_SIDE_LEGACY;
+		c->w->stats.fallbacks++;
+		dispatch(c);
+	} else if (!c->resp_started) {
+		bool close = !c->req_done || !c->keep_alive;
+		respond_error(c, kind == F_TIMEOUT ? 504 : 502,
+		              kind == F_TIMEOUT ? "upstream timed out"
+		              : kind == F_CONNECT ? "upstream refused the connection"
+		                                  : "upstream failed",
+		              close);
+		if (!close)
+			exchange_finish(c);
+		return;
+	} else {
+		c->closing = true;   /* the response is cut short: the client sees the close */
+		return;
+	}
+	if (c->fail) {
+		enum rt_fail f = c->fail;
+		c->fail = F_NONE;
+		exchange_fail(c, f);
+	}
+}
+
+/* --- response parsing ------------------------------------------------ */
+
+static struct rt_upconn *UP(http_parser *p)
+{
+	return p->data;
+}
+
+static int rs_begin(http_parser *p)
+{
+	rt_msg_reset(&UP(p)->resp);
+	return 0;
+}
+
+static int rs_status(http_parser *p, const char *at, size_t len)
+{
+	return rt_msg_start(&UP(p)->resp, at, len);
+}
+
+static int rs_field(http_parser *p, const char *at, size_t len)
+{
+	return rt_msg_field(&UP(p)->resp, at, len);
+}
+
+static int rs_value(http_parser *p, const char *at, size_t len)
+{
+	return rt_msg_value(&UP(p)->resp, at, len);
+}
+
+static int rs_headers(http_parser *p)
+{
+	struct rt_upconn *u = UP(p);
+	struct rt_client *c = u->client;
+	unsigned status = p->status_code;
+	bool skip = c->is_head || status == 204 || status == 304;
+	enum rt_framing f;
+
+	if (status == 101 || status < 100 || !rt_msg_names_valid(&u->resp))
+		return -1;   /* we never ask for an upgrade */
+	if (status >= 500 && can_fall_back(c)) {
+		c->fail = F_5XX;
+		return -1;
+	}
+	if (status < 200) {   /* interim (100 Continue ...): passed on as it is */
+		c->resp_started = true;
+		return rt_http_response_head(&c->out, p, &u->resp, RT_BODY_NONE, false, c->client_10)
+		               ? -1
+		               : 0;
+	}
+	if (skip)
+		f = RT_BODY_NONE;
+	else if (p->flags & F_CHUNKED)
+		f = c->client_10 ? RT_BODY_EOF : RT_BODY_CHUNKED;
+	else if (p->flags & F_CONTENTLENGTH)
+		f = RT_BODY_LENGTH;
+	else
+		f = c->client_10 ? RT_BODY_EOF : RT_BODY_CHUNKED;
+	u->until_close = !skip && !(p->flags & (F_CHUNKED | F_CONTENTLENGTH));
+	c->resp_framing = f;
+	c->resp_close = !c->keep_alive || f == RT_BODY_EOF || !c->req_done || c->closing;
+	c->resp_started = true;
+	if (status >= 500)
+		c->w->stats.errors_5xx++;
+	if (rt_http_response_head(&c->out, p, &u->resp, f, c->resp_close, c->client_10))
+		return -1;
+	return c->is_head ? 1 : 0;
+}
+
+static int rs_body(http_parser *p, const char *at, size_t len)
+{
+	struct rt_client *c = UP(p)->client;
+	return rt_http_body(&c->out, c->resp_framing, at, len) ? -1 : 0;
+}
+
+static int rs_complete(http_parser *p)
+{
+	struct rt_client *c = UP(p)->client;
+	if (p->status_code < 200)
+		return 0;   /* the final response follows */
+	if (rt_http_body_end(&c->out, c->resp_framing))
+		return -1;
+	http_parser_pause(p, 1);
+	return 0;
+}
+
+static const http_parser_settings resp_settings = {
+	.on_message_begin = rs_begin,
+	.on_status = rs_status,
+	.on_header_field = rs_field,
+	.on_header_value = rs_value,
+	.on_headers_complete = rs_headers,
+	.on_body = rs_body,
+	.on_message_complete = rs_complete,
+};
+
+/* The response is complete: the connection goes back to the pool when
+ * both sides are clean, and the client goes on. */
+static void response_complete(struct rt_upconn *u, bool extra)
+{
+	struct rt_client *c = u->client;
+	bool reusable = !extra && !u->until_close && http_should_keep_alive(&u->p) && c->req_done &&
+	                rt_pending(&u->out, u->out_off) == 0;
+	c->up = NULL;
+	if (reusable)
+		rt_pool_put(&c->w->pool, u);
+	else
+		rt_upconn_close(u);
+	if (c->resp_close)
+		c->closing = true;
+	else
+		exchange_finish(c);
+}
+
+/* Reads and parses what the upstream sent, as much as the client's output
+ * allows (all of it when the connection broke). */
+static void up_read(struct rt_upconn *u, bool force)
+{
+	struct rt_client *c = u->client;
+	struct rt_worker *w = c->w;
+	for (;;) {
+		size_t room = sizeof w->scratch, k;
+		size_t pending = rt_pending(&c->out, c->out_off);
+		enum http_errno e;
+		ssize_t n;
+		if (!force && pending >= RT_HIGH)
+			return;
+		if (!force && RT_HIGH - pending < room)
+			room = RT_HIGH - pending;
+		n = recv(u->io.fd, w->scratch, room, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			exchange_fail(c, F_BROKEN);
+			return;
+		}
+		u->deadline = w->now + (uint64_t)c->pick.timeout_ms;
+		if (n == 0) {
+			/* EOF: ends a body that runs until close, else breaks the exchange */
+			if (u->until_close && u->got_bytes) {
+				http_parser_execute(&u->p, &resp_settings, NULL, 0);
+				if (HTTP_PARSER_ERRNO(&u->p) == HPE_PAUSED) {
+					response_complete(u, false);
+					return;
+				}
+			}
+			exchange_fail(c, F_BROKEN);
+			return;
+		}
+		u->got_bytes = true;
+		k = http_parser_execute(&u->p, &resp_settings, w->scratch, (size_t)n);
+		e = HTTP_PARSER_ERRNO(&u->p);
+		if (e == HPE_PAUSED) {
+			response_complete(u, k < (size_t)n);
+			return;
+		}
+		if (e != HPE_OK) {
+			enum rt_fail f = c->fail ? c->fail : F_BROKEN;
+			c->fail = F_NONE;
+			exchange_fail(c, f);
+			return;
+		}
+	}
+}
+
+static uint32_t up_mask(const struct rt_upconn *u)
+{
+	const struct rt_client *c = u->client;
+	uint32_t m = 0;
+	if (!u->connected)
+		return EPOLLOUT;
+	if (rt_pending(&u->out, u->out_off))
+		m |= EPOLLOUT;
+	if (!c || rt_pending(&c->out, c->out_off) < RT_HIGH)
+		m |= EPOLLIN | EPOLLRDHUP;
+	return m;
+}
+
+void rt_proxy_on_upstream(struct rt_io *io, uint32_t ev)
+{
+	struct rt_upconn *u = (struct rt_upconn *)io;
+	struct rt_client *c = u->client;
+
+	if (!c) {   /* idle in the pool: any byte or EOF ends it */
+		rt_upconn_close(u);
+		return;
+	}
+	if (!u->connected) {
+		int e = 0;
+		socklen_t len = sizeof e;
+		if ((ev & (EPOLLERR | EPOLLHUP)) ||
+		    getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0 || e) {
+			exchange_fail(c, F_CONNECT);
+			client_step(c);
+			return;
+		}
+		u->connected = true;
+	}
+	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))
+		up_read(u, (ev & (EPOLLERR | EPOLLHUP)) != 0);
+	/* after a read, u may be idle again, closed, or bound to the next request */
+	client_step(c);
+}
+
+/* --- client events ---------------------------------------------------- */
+
+static uint32_t client_mask(const struct rt_client *c)
+{
+	uint32_t m = 0;
+	if (!c->closing && !c->peer_eof && c->in.len - c->in_off < RT_IN_MAX)
+		m |= EPOLLIN | EPOLLRDHUP;
+	if (rt_pending(&c->out, c->out_off))
+		m |= EPOLLOUT;
+	return m;
+}
+
+/* Drives a client after anything happened to it or its upstream: parse,
+ * write both ways, close when done, set the interest of both sockets. */
+static void client_step(struct rt_client *c)
+{
+	struct rt_worker *w = c->w;
+	struct rt_upconn *u;
+	if (c->dead)
+		return;
+	feed(c);
+	if (c->dead)
+		return;
+	if ((u = c->up) && u->connected && !u->io.dead) {
+		if (rt_flush(u->io.fd, &u->out, &u->out_off) < 0) {
+			exchange_fail(c, F_BROKEN);
+			if (c->dead)
+				return;
+			feed(c);
+		} else {
+			u->deadline = w->now + (uint64_t)c->pick.timeout_ms;
+		}
+	}
+	if (rt_flush(c->io.fd, &c->out, &c->out_off) < 0) {
+		client_close(c);
+		return;
+	}
+	if (rt_pending(&c->out, c->out_off) == 0 &&
+	    (c->closing || (c->peer_eof && !c->busy && c->in_off == c->in.len))) {
+		client_close(c);
+		return;
+	}
+	if (rt_loop_set(&w->loop, &c->io, client_mask(c)) < 0) {
+		client_close(c);
+		return;
+	}
+	if ((u = c->up) && !u->io.dead && rt_loop_set(&w->loop, &u->io, up_mask(u)) < 0)
+		exchange_fail(c, F_BROKEN);
+}
+
+static void client_read(struct rt_client *c)
+{
+	for (;;) {
+		size_t room = RT_IN_MAX - (c->in.len - c->in_off);
+		char *dst;
+		ssize_t n;
+		if (c->in.len - c->in_off >= RT_IN_MAX)
+			return;
+		if (c->in_off && c->in.len + room > RT_IN_MAX) {
+			memmove(c->in.ptr, c->in.ptr + c->in_off, c->in.len - c->in_off);
+			c->in.len -= c->in_off;
+			c->in_off = 0;
+		}
+		if (room > 16384)
+			room = 16384;
+		if (!(dst = fc_buf_room(&c->in, room))) {
+			client_close(c);
+			return;
+		}
+		n = recv(c->io.fd, dst, room, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				client_close(c);
+			return;
+		}
+		if (n == 0) {
+			c->peer_eof = true;
+			/* a request cut in the middle can never be answered */
+			if (c->in_msg && !c->req_done)
+				client_close(c);
+			return;
+		}
+		fc_buf_commit(&c->in, (size_t)n);
+		c->last_active = c->w->now;
+		if ((size_t)n < room)
+			return;
+	}
+}
+
+static void on_client(struct rt_io *io, uint32_t ev)
+{
+	struct rt_client *c = (struct rt_client *)io;
+	if (ev & EPOLLERR) {
+		client_close(c);
+		return;
+	}
+	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		client_read(c);
+	client_step(c);
+}
+
+void rt_proxy_on_listen(struct rt_io *io, uint32_t events)
+{
+	struct rt_worker *w = (struct rt_worker *)((char *)io - offsetof(struct rt_worker, listener));
+	(void)events;
+	for (;;) {
+		struct sockaddr_storage sa;
+		socklen_t len = sizeof sa;
+		struct rt_client *c;
+		int one = 1;
+		int fd = accept4(io->fd, (struct sockaddr *)&sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;   /* EAGAIN, or out of descriptors: try at the next event */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (!(c = calloc(1, sizeof *c))) {
+			close(fd);
+			continue;
+		}
+		c->w = w;
+		c->io.fd = fd;
+		c->io.on_event = on_client;
+		rt_addr_ip((struct sockaddr *)&sa, c->ip, sizeof c->ip);
+		http_parser_init(&c->p, HTTP_REQUEST);
+		c->p.data = c;
+		rt_msg_init(&c->req);
+		fc_buf_init(&c->in, RT_IN_MAX + 64);
+		fc_buf_init(&c->out, (size_t)1 << 20);
+		fc_buf_init(&c->replay, RT_REPLAY_MAX + 4 * RT_MAX_HEAD);
+		c->last_active = w->now;
+		c->next = w->clients;
+		if (w->clients)
+			w->clients->prev = c;
+		w->clients = c;
+		w->stats.accepted++;
+		if (rt_loop_set(&w->loop, &c->io, EPOLLIN | EPOLLRDHUP) < 0)
+			client_close(c);
+	}
+}
+
+void rt_proxy_tick(struct rt_worker *w)
+{
+	struct rt_upconn *u, *un;
+	struct rt_client *c, *cn;
+	for (u = w->pool.busy; u; u = un) {
+		un = u->next;
+		c = u->client;
+		if (!c || c->dead || w->now < u->deadline)
+			continue;
+		if (rt_pending(&c->out, c->out_off) >= RT_HIGH)
+			continue;   /* waiting for the client, not for the upstream */
+		/* un stays in the busy list: only c's connections change */
+		exchange_fail(c, F_TIMEOUT);
+		client_step(c);
+	}
+	for (c = w->clients; c; c = cn) {
+		cn = c->next;
+		if (c->busy || w->now - c->last_active < RT_CLIENT_IDLE_MS)
+			continue;
+		if (c->in_msg || c->in_off < c->in.len) {
+			respond_error(c, 408, "request not received in time", true);
+			client_step(c);
+		} else {
+			client_close(c);
+		}
+	}
+}

@@ -1,0 +1,745 @@
+/* tests/integration/router_test.c - `ficus route serve` between raw-socket
+ * clients and two small upstream HTTP servers written here (forked, one
+ * process per connection, keep-alive). Each upstream answers with a line
+ * that says who it is and what it saw (method, path, its connection, the
+ * forwarded headers, the body), so the tests check the proxy from outside:
+ * GET, POST with Content-Length and chunked bodies, chunked responses,
+ * keep-alive reuse, pipelining order, split weights and stickiness,
+ * fallback to legacy, 400/431/502/504, and 50 parallel clients. */
+#include "../test.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* --- sockets ----------------------------------------------------------- */
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		t_fail(__FILE__, __LINE__, "free port: %s", strerror(errno));
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static int dial(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		close(fd);
+		return -1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	return fd;
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* A buffered reader on a socket, with a 5 s limit per read. */
+struct rd {
+	int fd;
+	char buf[1 << 16];
+	size_t len;
+};
+
+static int rd_more(struct rd *r)
+{
+	struct pollfd pf = { r->fd, POLLIN, 0 };
+	ssize_t n;
+	if (r->len == sizeof r->buf || poll(&pf, 1, 5000) <= 0)
+		return -1;
+	n = recv(r->fd, r->buf + r->len, sizeof r->buf - r->len, 0);
+	if (n <= 0)
+		return -1;
+	r->len += (size_t)n;
+	return 0;
+}
+
+static void rd_drop(struct rd *r, size_t n)
+{
+	memmove(r->buf, r->buf + n, r->len - n);
+	r->len -= n;
+}
+
+/* Reads a line ending in CRLF into out (without it); -1 at EOF/timeout. */
+static int rd_line(struct rd *r, char *out, size_t size)
+{
+	char *e;
+	while (!(e = memmem(r->buf, r->len, "\r\n", 2)))
+		if (rd_more(r))
+			return -1;
+	snprintf(out, size, "%.*s", (int)(e - r->buf), r->buf);
+	rd_drop(r, (size_t)(e - r->buf) + 2);
+	return 0;
+}
+
+static int rd_bytes(struct rd *r, char *out, size_t n)
+{
+	while (r->len < n)
+		if (rd_more(r))
+			return -1;
+	memcpy(out, r->buf, n);
+	rd_drop(r, n);
+	return 0;
+}
+
+/* One HTTP message read by the test's own minimal reader. */
+struct msg {
+	char start[512];
+	char head[16384];       /* the header lines, "Name: value\n" each */
+	char *body;             /* malloc'd, NUL-terminated */
+	size_t body_len;
+	int status;
+	bool chunked;
+};
+
+static const char *hget(const struct msg *m, const char *name, char *out, size_t size)
+{
+	size_t n = strlen(name);
+	for (const char *p = m->head; *p;) {
+		const char *e = strchr(p, '\n');
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			const char *v = p + n + 1;
+			while (*v == ' ')
+				v++;
+			snprintf(out, size, "%.*s", (int)(e - v), v);
+			return out;
+		}
+		p = e + 1;
+	}
+	return NULL;
+}
+
+static void msg_free(struct msg *m)
+{
+	free(m->body);
+	m->body = NULL;
+}
+
+/* Reads a request (is_req) or a response; bodies by Content-Length,
+ * chunked, or (responses) until close. 0, or -1 on EOF/timeout/garbage. */
+static int read_msg(struct rd *r, struct msg *m, bool is_req, bool head_only)
+{
+	char line[8192], v[64];
+	size_t cap = 1024;
+	memset(m, 0, sizeof *m);
+	if (rd_line(r, m->start, sizeof m->start))
+		return -1;
+	for (;;) {
+		if (rd_line(r, line, sizeof line))
+			return -1;
+		if (!line[0])
+			break;
+		if (strlen(m->head) + strlen(line) + 2 < sizeof m->head) {
+			strcat(m->head, line);
+			strcat(m->head, "\n");
+		}
+	}
+	if (!is_req)
+		m->status = atoi(m->start + 9);
+	m->body = calloc(1, cap);
+	if (head_only || m->status == 204 || m->status == 304 || (m->status >= 100 && m->status < 200))
+		return 0;
+	if (hget(m, "Transfer-Encoding", v, sizeof v)) {
+		m->chunked = true;
+		for (;;) {
+			size_t n;
+			if (rd_line(r, line, sizeof line))
+				return -1;
+			n = strtoul(line, NULL, 16);
+			if (n == 0) {
+				do {
+					if (rd_line(r, line, sizeof line))
+						return -1;
+				} while (line[0]);
+				return 0;
+			}
+			if (m->body_len + n + 1 > cap)
+				m->body = realloc(m->body, cap = (m->body_len + n + 1) * 2);
+			if (rd_bytes(r, m->body + m->body_len, n) || rd_line(r, line, sizeof line))
+				return -1;
+			m->body_len += n;
+			m->body[m->body_len] = '\0';
+		}
+	}
+	if (hget(m, "Content-Length", v, sizeof v)) {
+		size_t n = strtoul(v, NULL, 10);
+		m->body = realloc(m->body, n + 1);
+		if (rd_bytes(r, m->body, n))
+			return -1;
+		m->body[n] = '\0';
+		m->body_len = n;
+		return 0;
+	}
+	if (is_req)
+		return 0;
+	while (rd_more(r) == 0)
+		;
+	m->body = realloc(m->body, r->len + 1);
+	memcpy(m->body, r->buf, r->len);
+	m->body[r->len] = '\0';
+	m->body_len = r->len;
+	r->len = 0;
+	return 0;
+}
+
+/* --- the upstream servers ------------------------------------------------ */
+
+/* Serves one connection: keep-alive until the client closes. Paths:
+ * /status/N answers N; /chunked answers in chunks; /slow waits 2 s;
+ * /close answers without a length and closes; anything else 200. */
+static void upstream_conn(int fd, const char *name)
+{
+	static struct rd r;
+	int nreq = 0;
+	r.fd = fd;
+	r.len = 0;
+	for (;;) {
+		struct msg m;
+		char method[16] = "", path[1024] = "", xff[256] = "-", proto[32] = "-", via[256] = "-",
+		     hop[64] = "-", body[70000];
+		int status = 200, n;
+		const char *s;
+		if (read_msg(&r, &m, true, false))
+			_exit(0);
+		sscanf(m.start, "%15s %1023s", method, path);
+		hget(&m, "X-Forwarded-For", xff, sizeof xff);
+		hget(&m, "X-Forwarded-Proto", proto, sizeof proto);
+		hget(&m, "Via", via, sizeof via);
+		hget(&m, "X-Hop", hop, sizeof hop);
+		if ((s = strstr(path, "/status/")))
+			status = atoi(s + 8);
+		if ((s = strstr(path, "/fail-new/")) && !strcmp(name, "new"))
+			status = atoi(s + 10);
+		if (!strcmp(path, "/slow"))
+			sleep(2);
+		n = snprintf(body, sizeof body,
+		             "name=%s method=%s path=%s conn=%d req=%d xff=%s proto=%s via=%s hop=%s "
+		             "framing=%s body=%.*s",
+		             name, method, path, (int)getpid(), ++nreq, xff, proto, via, hop,
+		             m.chunked ? "chunked" : "length", (int)(m.body_len > 60000 ? 60000 : m.body_len),
+		             m.body);
+		msg_free(&m);
+		if (!strcmp(path, "/chunked")) {
+			char out[80000];
+			int o = snprintf(out, sizeof out, "HTTP/1.1 %d X\r\nTransfer-Encoding: chunked\r\n\r\n",
+			                 status);
+			for (int i = 0; i < n; i += 7) {
+				int k = n - i < 7 ? n - i : 7;
+				o += snprintf(out + o, sizeof out - (size_t)o, "%x\r\n%.*s\r\n", k, k, body + i);
+			}
+			o += snprintf(out + o, sizeof out - (size_t)o, "0\r\nX-Trailer: t\r\n\r\n");
+			send_all(fd, out, (size_t)o);
+		} else if (!strcmp(path, "/close")) {
+			char head[128];
+			snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+			send_all(fd, head, strlen(head));
+			send_all(fd, body, (size_t)n);
+			_exit(0);
+		} else {
+			char head[256];
+			snprintf(head, sizeof head,
+			         "HTTP/1.1 %d Whatever\r\nContent-Length: %d\r\nKeep-Alive: timeout=5\r\n"
+			         "X-Upstream: %s\r\n\r\n",
+			         status, strcmp(method, "HEAD") ? n : n, name);
+			send_all(fd, head, strlen(head));
+			if (strcmp(method, "HEAD"))
+				send_all(fd, body, (size_t)n);
+		}
+	}
+}
+
+static pid_t start_upstream(int port, const char *name)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1, lfd = socket(AF_INET, SOCK_STREAM, 0);
+	pid_t pid;
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(lfd, (struct sockaddr *)&a, sizeof a) < 0 || listen(lfd, 512) < 0)
+		t_fail(__FILE__, __LINE__, "upstream %s on %d: %s", name, port, strerror(errno));
+	if ((pid = fork()) == 0) {
+		struct sigaction sa;
+		setpgid(0, 0);   /* its own group: killing it ends its connections too */
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_IGN;
+		sa.sa_flags = SA_NOCLDWAIT;
+		sigaction(SIGCHLD, &sa, NULL);
+		for (;;) {
+			int fd = accept(lfd, NULL, NULL);
+			if (fd < 0)
+				continue;
+			if (fork() == 0) {
+				int one1 = 1;
+				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one1, sizeof one1);
+				close(lfd);
+				upstream_conn(fd, name);
+				_exit(0);
+			}
+			close(fd);
+		}
+	}
+	close(lfd);
+	setpgid(pid, pid);
+	t_defer("kill -9 -%d 2>/dev/null || true", (int)pid);
+	return pid;
+}
+
+/* --- the router ---------------------------------------------------------- */
+
+struct env {
+	int port, legacy_port, new_port;
+	pid_t legacy, new_, ficus;
+	const char *dir;
+};
+
+/* Starts both upstreams (unless down: "legacy", "new" or "") and ficus
+ * with routes (YAML list items) on workers threads. */
+static void start(struct env *e, const char *routes, int workers, const char *down)
+{
+	char cfg[8192], path[4096];
+	e->dir = t_tmpdir();
+	e->port = free_port();
+	e->legacy_port = free_port();
+	e->new_port = free_port();
+	e->legacy = strcmp(down, "legacy") ? start_upstream(e->legacy_port, "legacy") : 0;
+	e->new_ = strcmp(down, "new") ? start_upstream(e->new_port, "new") : 0;
+	snprintf(cfg, sizeof cfg,
+	         "connections:\n  legacy: { kind: mysql, dsn: \"mysql://root@127.0.0.1:1/x\" }\n"
+	         "router:\n  listen: 127.0.0.1:%d\n  workers: %d\n"
+	         "  upstreams:\n    mono: { url: \"http://127.0.0.1:%d\" }\n"
+	         "    shop: { url: \"http://127.0.0.1:%d\" }\n"
+	         "  default: mono\n  routes:\n%s",
+	         e->port, workers, e->legacy_port, e->new_port, routes);
+	t_write(e->dir, "ficus.yaml", cfg);
+	snprintf(path, sizeof path, "%s/ficus.yaml", e->dir);
+	if ((e->ficus = fork()) == 0) {
+		char log[4096];
+		snprintf(log, sizeof log, "%s/ficus.log", e->dir);
+		if (!freopen(log, "w", stderr))
+			_exit(127);
+		execl(t_env("FICUS_BIN"), "ficus", "route", "serve", "--config", path, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100; i++) {
+		int fd = dial(e->port);
+		if (fd >= 0) {
+			close(fd);
+			return;
+		}
+		usleep(50000);
+	}
+	t_fail(__FILE__, __LINE__, "ficus did not listen on %d", e->port);
+}
+
+/* Stops ficus with SIGTERM: it must exit 0 at once. */
+static void stop(struct env *e)
+{
+	int st = 0;
+	char *out = NULL;
+	kill(e->ficus, SIGTERM);
+	for (int i = 0; i < 100 && waitpid(e->ficus, &st, WNOHANG) == 0; i++)
+		usleep(50000);
+	t_run(&out, "cat %s/ficus.log", e->dir);
+	printf("ficus log:\n%s", out);
+	ASSERT(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT_CONTAINS(out, "stopped:");
+	free(out);
+	if (e->legacy)
+		kill(-e->legacy, SIGKILL);
+	if (e->new_)
+		kill(-e->new_, SIGKILL);
+}
+
+static struct rd *open_rd(int port)
+{
+	struct rd *r = calloc(1, sizeof *r);
+	r->fd = dial(port);
+	if (r->fd < 0)
+		t_fail(__FILE__, __LINE__, "cannot connect to ficus on %d", port);
+	return r;
+}
+
+static void close_rd(struct rd *r)
+{
+	close(r->fd);
+	free(r);
+}
+
+/* Sends a raw request and reads one response on r. */
+static void exchange(struct rd *r, const char *req, struct msg *m)
+{
+	if (send_all(r->fd, req, strlen(req)))
+		t_fail(__FILE__, __LINE__, "send failed");
+	if (read_msg(r, m, false, strncmp(req, "HEAD ", 5) == 0))
+		t_fail(__FILE__, __LINE__, "no response to: %s", req);
+}
+
+/* Whether the router closed the connection (EOF within 2 s). */
+static bool closed_by_peer(struct rd *r)
+{
+	struct pollfd pf = { r->fd, POLLIN, 0 };
+	char b[4096];
+	if (r->len)
+		return false;
+	while (poll(&pf, 1, 2000) > 0) {
+		ssize_t n = recv(r->fd, b, sizeof b, 0);
+		if (n <= 0)
+			return true;
+	}
+	return false;
+}
+
+static const char *field_of(const char *body, const char *key, char *out, size_t size)
+{
+	char k[64];
+	const char *p;
+	snprintf(k, sizeof k, "%s=", key);
+	p = strstr(body, k);
+	if (!p)
+		return "";
+	p += strlen(k);
+	snprintf(out, size, "%.*s", (int)strcspn(p, " "), p);
+	return out;
+}
+
+#define ROUTES_BASIC                                                                      \
+	"    - { name: shop-new, match: { path: '^/shops' }, new: shop, mode: new }\n"         \
+	"    - { name: split, match: { path: '^/split' }, new: shop, mode: split, weight: 25,\n" \
+	"        sticky: { header: X-User-Id } }\n"                                            \
+	"    - { name: slow, match: { path: '^/slow' }, mode: legacy, timeout_ms: 400 }\n"
+
+TEST_TIMEOUT(router_proxies_get_post_chunked_keepalive, 60)
+{
+	struct env e;
+	struct rd *r;
+	struct msg m;
+	char v[256], conn1[32], conn2[32];
+	start(&e, ROUTES_BASIC, 2, "");
+	r = open_rd(e.port);
+
+	exchange(r, "GET /hello?x=1 HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 9.9.9.9\r\n"
+	            "Connection: X-Hop\r\nX-Hop: secret\r\nKeep-Alive: 3\r\n\r\n", &m);
+	printf("%s\n%s%s\n", m.start, m.head, m.body);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_CONTAINS(m.body, "name=legacy method=GET path=/hello?x=1 ");
+	ASSERT_CONTAINS(m.body, "xff=9.9.9.9, 127.0.0.1 ");
+	ASSERT_CONTAINS(m.body, "proto=http ");
+	ASSERT_CONTAINS(m.body, "via=1.1 ficus ");
+	ASSERT_CONTAINS(m.body, "hop=- ");   /* named in Connection: removed */
+	ASSERT_STR_EQ(hget(&m, "Via", v, sizeof v), "1.1 ficus");
+	ASSERT(hget(&m, "Keep-Alive", v, sizeof v) == NULL);
+	ASSERT_STR_EQ(hget(&m, "X-Upstream", v, sizeof v), "legacy");
+	field_of(m.body, "conn", conn1, sizeof conn1);
+	msg_free(&m);
+
+	/* the same client connection: the same upstream connection (pool) */
+	exchange(r, "POST /form HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello world", &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_CONTAINS(m.body, "method=POST path=/form ");
+	ASSERT_CONTAINS(m.body, "framing=length body=hello world");
+	ASSERT_CONTAINS(m.body, "req=2 ");
+	ASSERT_STR_EQ(field_of(m.body, "conn", conn2, sizeof conn2), conn1);
+	msg_free(&m);
+
+	/* chunked request, in odd pieces: re-chunked to the upstream */
+	exchange(r, "POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+	            "5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\nTrailer-X: 1\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_CONTAINS(m.body, "framing=chunked body=hello world");
+	ASSERT_CONTAINS(m.body, "req=3 ");
+	msg_free(&m);
+
+	/* chunked response (upstream chunks of 7 bytes and a trailer) */
+	exchange(r, "GET /chunked HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT(m.chunked);
+	ASSERT_CONTAINS(m.body, "name=legacy method=GET path=/chunked ");
+	ASSERT_CONTAINS(m.body, "req=4 ");
+	msg_free(&m);
+
+	/* a body until close from the upstream: chunked to a 1.1 client */
+	exchange(r, "GET /close HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT(m.chunked);
+	ASSERT_CONTAINS(m.body, "path=/close ");
+	msg_free(&m);
+
+	/* HEAD: no body, the length kept */
+	exchange(r, "HEAD /h HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT(hget(&m, "Content-Length", v, sizeof v) != NULL);
+	msg_free(&m);
+
+	/* a route to new, on the same connection */
+	exchange(r, "GET /shops/1 HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_CONTAINS(m.body, "name=new ");
+	msg_free(&m);
+
+	/* HTTP/1.0 with keep-alive, then Connection: close ends it */
+	exchange(r, "GET /ten HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_STR_EQ(hget(&m, "Connection", v, sizeof v), "keep-alive");
+	msg_free(&m);
+	exchange(r, "GET /bye HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &m);
+	ASSERT_STR_EQ(hget(&m, "Connection", v, sizeof v), "close");
+	msg_free(&m);
+	ASSERT(closed_by_peer(r));
+	close_rd(r);
+	stop(&e);
+}
+
+TEST_TIMEOUT(router_pipelining_in_order, 60)
+{
+	struct env e;
+	struct rd *r;
+	char req[8192] = "";
+	start(&e, ROUTES_BASIC, 2, "");
+	r = open_rd(e.port);
+	/* ten requests in one write, alternating sides and framings */
+	for (int i = 0; i < 10; i++) {
+		char one[512];
+		if (i % 3 == 1)
+			snprintf(one, sizeof one, "POST /p%d HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nb%02d", i, i);
+		else
+			snprintf(one, sizeof one, "GET /%s%d HTTP/1.1\r\nHost: t\r\n\r\n",
+			         i % 2 ? "shops/" : "p", i);
+		strcat(req, one);
+	}
+	ASSERT_EQ(send_all(r->fd, req, strlen(req)), 0);
+	for (int i = 0; i < 10; i++) {
+		struct msg m;
+		char want[64];
+		ASSERT_EQ(read_msg(r, &m, false, false), 0);
+		snprintf(want, sizeof want, "path=/%s%d ", i % 2 && i % 3 != 1 ? "shops/" : "p", i);
+		ASSERT_CONTAINS(m.body, want);
+		if (i % 3 == 1) {
+			snprintf(want, sizeof want, "body=b%02d", i);
+			ASSERT_CONTAINS(m.body, want);
+		}
+		msg_free(&m);
+	}
+	close_rd(r);
+	stop(&e);
+}
+
+TEST_TIMEOUT(router_split_weight_and_stickiness, 90)
+{
+	struct env e;
+	struct rd *r;
+	int to_new = 0;
+	start(&e, ROUTES_BASIC, 2, "");
+	r = open_rd(e.port);
+	for (int u = 0; u < 1000; u++) {
+		char req[256], side1[16], side2[16];
+		struct msg m;
+		snprintf(req, sizeof req, "GET /split/x HTTP/1.1\r\nHost: t\r\nX-User-Id: user-%d\r\n\r\n", u);
+		exchange(r, req, &m);
+		field_of(m.body, "name", side1, sizeof side1);
+		msg_free(&m);
+		exchange(r, req, &m);
+		field_of(m.body, "name", side2, sizeof side2);
+		msg_free(&m);
+		ASSERT_STR_EQ(side1, side2);
+		to_new += !strcmp(side1, "new");
+	}
+	printf("%d of 1000 users on new at weight 25\n", to_new);
+	ASSERT(to_new >= 200 && to_new <= 300);
+	close_rd(r);
+	stop(&e);
+}
+
+TEST_TIMEOUT(router_fallback_to_legacy, 60)
+{
+	struct env e;
+	struct rd *r;
+	struct msg m;
+	start(&e, ROUTES_BASIC, 1, "");
+	r = open_rd(e.port);
+	/* new answers 503: the GET is answered by legacy */
+	exchange(r, "GET /shops/fail-new/503 HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_CONTAINS(m.body, "name=legacy ");
+	msg_free(&m);
+	/* a POST is not retried: new's 503 goes to the client */
+	exchange(r, "POST /shops/fail-new/503 HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx", &m);
+	ASSERT_EQ(m.status, 503);
+	ASSERT_CONTAINS(m.body, "name=new ");
+	msg_free(&m);
+	close_rd(r);
+	kill(-e.new_, SIGKILL);
+	waitpid(e.new_, NULL, 0);
+	e.new_ = 0;
+	/* new refuses connections (and its pooled connection is gone) */
+	r = open_rd(e.port);
+	for (int i = 0; i < 3; i++) {
+		exchange(r, "GET /shops/7 HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+		ASSERT_EQ(m.status, 200);
+		ASSERT_CONTAINS(m.body, "name=legacy method=GET path=/shops/7 ");
+		msg_free(&m);
+	}
+	exchange(r, "DELETE /shops/7 HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 502);
+	msg_free(&m);
+	/* the connection stays usable after our 502 */
+	exchange(r, "GET /shops/8 HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_CONTAINS(m.body, "name=legacy ");
+	msg_free(&m);
+	close_rd(r);
+	stop(&e);
+}
+
+TEST_TIMEOUT(router_legacy_down_502_and_timeout_504, 60)
+{
+	struct env e;
+	struct rd *r;
+	struct msg m;
+	start(&e, ROUTES_BASIC, 1, "legacy");
+	r = open_rd(e.port);
+	exchange(r, "GET /anything HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 502);
+	msg_free(&m);
+	close_rd(r);
+	stop(&e);
+
+	start(&e, ROUTES_BASIC, 1, "");
+	r = open_rd(e.port);
+	exchange(r, "GET /slow HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 504);
+	msg_free(&m);
+	/* and the client connection goes on */
+	exchange(r, "GET /after HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_CONTAINS(m.body, "path=/after ");
+	msg_free(&m);
+	close_rd(r);
+	stop(&e);
+}
+
+static void expect_refused(int port, const char *req, size_t len, int status)
+{
+	struct rd *r = open_rd(port);
+	struct msg m;
+	char v[64];
+	ASSERT_EQ(send_all(r->fd, req, len), 0);
+	ASSERT_EQ(read_msg(r, &m, false, false), 0);
+	printf("%.*s -> %s (%s)\n", (int)strcspn(req, "\r"), req, m.start, m.body);
+	ASSERT_EQ(m.status, status);
+	ASSERT_STR_EQ(hget(&m, "Connection", v, sizeof v), "close");
+	msg_free(&m);
+	ASSERT(closed_by_peer(r));
+	close_rd(r);
+}
+
+TEST_TIMEOUT(router_refuses_bad_requests, 60)
+{
+	struct env e;
+	char *huge = malloc(50000), *many = malloc(8000);
+	size_t o = 0;
+	start(&e, ROUTES_BASIC, 1, "");
+#define REFUSE(s, st) expect_refused(e.port, s, strlen(s), st)
+	REFUSE("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+	       "0\r\n\r\n", 400);
+	REFUSE("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+	       "0\r\n\r\n", 400);
+	REFUSE("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", 400);
+	REFUSE("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+	       400);
+	REFUSE("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 400);
+	REFUSE("GET / HTTP/1.1\r\n\r\n", 400);   /* no Host */
+	REFUSE("GET / HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n", 400);
+	REFUSE("G@T / HTTP/1.1\r\nHost: t\r\n\r\n", 400);
+	REFUSE("GET / HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", 501);
+	o = (size_t)sprintf(huge, "GET / HTTP/1.1\r\nHost: t\r\nX-Big: ");
+	memset(huge + o, 'a', 40000);
+	o += 40000;
+	strcpy(huge + o, "\r\n\r\n");
+	REFUSE(huge, 431);
+	o = (size_t)sprintf(many, "GET / HTTP/1.1\r\nHost: t\r\n");
+	for (int i = 0; i < 150; i++)
+		o += (size_t)sprintf(many + o, "X-%d: v\r\n", i);
+	strcpy(many + o, "\r\n");
+	REFUSE(many, 431);
+	/* a bad chunk in the middle of a forwarded body: 400 and closed */
+	REFUSE("POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nq\r\n", 400);
+	free(huge);
+	free(many);
+	stop(&e);
+}
+
+TEST_TIMEOUT(router_fifty_parallel_clients, 120)
+{
+	struct env e;
+	pid_t kids[50];
+	int failed = 0;
+	start(&e, ROUTES_BASIC, 2, "");
+	for (int k = 0; k < 50; k++) {
+		if ((kids[k] = fork()) == 0) {
+			struct rd *r = calloc(1, sizeof *r);
+			r->fd = dial(e.port);
+			for (int i = 0; i < 100; i++) {
+				char req[256], want[128];
+				struct msg m;
+				bool post = i % 4 == 3;
+				if (post)
+					snprintf(req, sizeof req, "POST /c%d/%d HTTP/1.1\r\nHost: t\r\n"
+					         "Content-Length: 5\r\n\r\nk%02di%c", k, i, k, 'a' + i % 26);
+				else
+					snprintf(req, sizeof req, "GET /%s%d/%d HTTP/1.1\r\nHost: t\r\n\r\n",
+					         i % 2 ? "shops/" : "c", k, i);
+				if (send_all(r->fd, req, strlen(req)) || read_msg(r, &m, false, false))
+					_exit(1);
+				snprintf(want, sizeof want, "path=/%s%d/%d ", !post && i % 2 ? "shops/" : "c", k, i);
+				if (m.status != 200 || !strstr(m.body, want))
+					_exit(2);
+				if (post) {
+					snprintf(want, sizeof want, "body=k%02di%c", k, 'a' + i % 26);
+					if (!strstr(m.body, want))
+						_exit(3);
+				}
+				msg_free(&m);
+			}
+			_exit(0);
+		}
+	}
+	for (int k = 0; k < 50; k++) {
+		int st;
+		waitpid(kids[k], &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			printf("client %d failed: status %d\n", k, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			failed++;
+		}
+	}
+	ASSERT_EQ(failed, 0);
+	stop(&e);
+}
