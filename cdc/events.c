@@ -167,6 +167,33 @@ static int payload_json(const struct map_entity *e, const struct cdc_table *t,
 	return rc ? rc : fc_buf_putc(out, '}');
 }
 
+/* The end of every envelope: the payload (the key, copied from where it
+ * sits in b at key_at, or the columns), the closing brace, then the sink.
+ * rc is the result of writing what came before. */
+static int finish_event(struct cdc_mapper *m, const struct map_entity *e,
+                        const struct cdc_change *ch, const struct cdc_image *data_im,
+                        struct fc_buf *b, size_t key_at, size_t key_len, int rc,
+                        struct fc_err *err)
+{
+	if (rc == 0 && e->payload == MAP_PAYLOAD_KEY) {
+		rc = LIT(b, ",\"payload\":");
+		/* the key is inside b, which may move as it grows: room first */
+		if (rc == 0)
+			rc = fc_buf_reserve(b, key_len);
+		if (rc == 0)
+			rc = fc_buf_append(b, b->ptr + key_at, key_len);
+	} else if (rc == 0 && data_im &&
+	           (e->payload == MAP_PAYLOAD_COLUMNS || e->payload == MAP_PAYLOAD_FULL)) {
+		rc = payload_json(e, ch->table, data_im, b);
+	}
+	if (rc == 0)
+		rc = fc_buf_addc(b, '}');
+	if (rc)
+		return fc_errf(err, FC_ENOMEM, "out of memory");
+	m->events++;
+	return m->sink.event(m->sink.ctx, b->ptr, b->len, err);
+}
+
 /* One envelope: the key from key_im, the payload (if the entity wants one)
  * from data_im (NULL: none, as for deletes). */
 static int emit_slow(struct cdc_mapper *m, const struct map_entity *e, const struct cdc_change *ch,
@@ -230,23 +257,7 @@ static int emit_slow(struct cdc_mapper *m, const struct map_entity *e, const str
 	}
 	if (rc == 0)
 		rc = fc_buf_addc(b, '}');
-	if (rc == 0 && e->payload == MAP_PAYLOAD_KEY) {
-		rc = fc_buf_puts(b, ",\"payload\":");
-		/* the key is inside b, which may move as it grows: room first */
-		if (rc == 0)
-			rc = fc_buf_reserve(b, key_len);
-		if (rc == 0)
-			rc = fc_buf_append(b, b->ptr + key_at, key_len);
-	} else if (rc == 0 && data_im &&
-	           (e->payload == MAP_PAYLOAD_COLUMNS || e->payload == MAP_PAYLOAD_FULL)) {
-		rc = payload_json(e, ch->table, data_im, b);
-	}
-	if (rc == 0)
-		rc = fc_buf_putc(b, '}');
-	if (rc)
-		return fc_errf(err, FC_ENOMEM, "out of memory");
-	m->events++;
-	return m->sink.event(m->sink.ctx, b->ptr, b->len, err);
+	return finish_event(m, e, ch, data_im, b, key_at, key_len, rc, err);
 }
 
 /* The parts of an envelope that are the same for every row of one ROWS
@@ -419,23 +430,7 @@ static int emit(struct cdc_mapper *m, const struct map_entity *e, const struct c
 		rc = fc_buf_put_u64(b, ch->row);
 	if (rc == 0)
 		rc = add_part(b, mm, mm->mark[M_SRC], mm->mark[M_END]);
-	if (rc == 0 && e->payload == MAP_PAYLOAD_KEY) {
-		rc = LIT(b, ",\"payload\":");
-		/* the key is inside b, which may move as it grows: room first */
-		if (rc == 0)
-			rc = fc_buf_reserve(b, key_len);
-		if (rc == 0)
-			rc = fc_buf_append(b, b->ptr + key_at, key_len);
-	} else if (rc == 0 && data_im &&
-	           (e->payload == MAP_PAYLOAD_COLUMNS || e->payload == MAP_PAYLOAD_FULL)) {
-		rc = payload_json(e, ch->table, data_im, b);
-	}
-	if (rc == 0)
-		rc = fc_buf_addc(b, '}');
-	if (rc)
-		return fc_errf(err, FC_ENOMEM, "out of memory");
-	m->events++;
-	return m->sink.event(m->sink.ctx, b->ptr, b->len, err);
+	return finish_event(m, e, ch, data_im, b, key_at, key_len, rc, err);
 }
 
 static bool key_changed(const struct map_entity *e, const struct cdc_change *ch)

@@ -10,24 +10,6 @@
 /* Appends a string literal. */
 #define LIT(b, s) fc_buf_add((b), (s), sizeof(s) - 1)
 
-/* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era, yy;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	yy = (int64_t)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = yy + (*m <= 2);
-}
-
 static void put2(char *w, unsigned v)
 {
 	w[0] = (char)('0' + v / 10);
@@ -41,7 +23,7 @@ void cdc_utc_text(uint32_t t, char *out)
 	int64_t y;
 	unsigned mo, d, secs = t % 86400;
 
-	civil_from_days((int64_t)(t / 86400), &y, &mo, &d);
+	cdc_civil_from_days((int64_t)(t / 86400), &y, &mo, &d);
 	put2(out, (unsigned)(y / 100));
 	put2(out + 2, (unsigned)(y % 100));
 	out[4] = '-';

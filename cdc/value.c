@@ -1199,28 +1199,15 @@ static inline uint32_t be_n(const uint8_t *p, unsigned n)
 	}
 }
 
-/* Appends a checked NEWDECIMAL with intg <= 18 and scale <= 9 digits from
- * its bytes b (sign flipped and, for negatives, inverted already): the
- * int part fits 64 bits and the fraction is one group. */
-static int add_decimal(struct fc_buf *out, const uint8_t *b, unsigned intg, unsigned scale,
-                       bool neg)
+/* Appends "[-]<iv>[.<fv in scale digits>]" (scale <= 9), quoted. */
+static int put_quoted_decimal(struct fc_buf *out, bool neg, uint64_t iv, uint32_t fv,
+                              unsigned scale)
 {
-	unsigned lead = intg % 9, nb = dig2bytes[lead], nint, size;
-	uint64_t iv = 0;
-	uint32_t fv = 0;
+	unsigned nint = u64_digits(iv);
+	size_t size = 2 + neg + nint + (scale ? 1 + scale : 0);
 	char *w;
 	int rc;
 
-	if (lead) {
-		iv = be_n(b, nb);
-		b += nb;
-	}
-	for (unsigned k = 0; k < intg / 9; k++, b += 4)
-		iv = iv * 1000000000u + be_n(b, 4);
-	if (scale)
-		fv = be_n(b, dig2bytes[scale]);
-	nint = u64_digits(iv);
-	size = 2 + neg + nint + (scale ? 1 + scale : 0);
 	if ((rc = fc_buf_need(out, size)))
 		return rc;
 	w = out->ptr + out->len;
@@ -1240,6 +1227,27 @@ static int add_decimal(struct fc_buf *out, const uint8_t *b, unsigned intg, unsi
 	*w = '"';
 	fc_buf_commit(out, size);
 	return 0;
+}
+
+/* Appends a checked NEWDECIMAL with intg <= 18 and scale <= 9 digits from
+ * its bytes b (sign flipped and, for negatives, inverted already): the
+ * int part fits 64 bits and the fraction is one group. */
+static int add_decimal(struct fc_buf *out, const uint8_t *b, unsigned intg, unsigned scale,
+                       bool neg)
+{
+	unsigned lead = intg % 9, nb = dig2bytes[lead];
+	uint64_t iv = 0;
+	uint32_t fv = 0;
+
+	if (lead) {
+		iv = be_n(b, nb);
+		b += nb;
+	}
+	for (unsigned k = 0; k < intg / 9; k++, b += 4)
+		iv = iv * 1000000000u + be_n(b, 4);
+	if (scale)
+		fv = be_n(b, dig2bytes[scale]);
+	return put_quoted_decimal(out, neg, iv, fv, scale);
 }
 
 static int dec_decimal(struct dec *d)
@@ -1478,7 +1486,7 @@ static int put_time(struct dec *d, bool neg, uint64_t h, unsigned m, unsigned s,
 }
 
 /* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void cdc_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
 	int64_t era, yy;
 	unsigned doe, yoe, doy, mp;
@@ -1505,7 +1513,7 @@ static int put_timestamp(struct dec *d, uint32_t secs, uint32_t us, unsigned fsp
 	if (!d->out)
 		return 0;
 	if (secs) {
-		civil_from_days((int64_t)(secs / 86400), &y, &mo, &day);
+		cdc_civil_from_days((int64_t)(secs / 86400), &y, &mo, &day);
 		h = (unsigned)(secs % 86400 / 3600);
 		mi = (unsigned)(secs % 3600 / 60);
 		s = (unsigned)(secs % 60);
@@ -1930,12 +1938,11 @@ static inline int fast_json(const struct cdc_column *c, const uint8_t *p, size_t
 	case CDC_T_NEWDECIMAL: {
 		/* dec_decimal's checks and add_decimal's text in one pass, for
 		 * an int part of up to 18 digits and a fraction of up to 9 */
-		unsigned prec = c->meta & 0xff, scale = c->meta >> 8, intg, lead, nint, sz;
+		unsigned prec = c->meta & 0xff, scale = c->meta >> 8, intg, lead;
 		uint32_t flip, g, fv = 0;
 		uint64_t iv = 0;
 		size_t pos = 0;
 		bool neg;
-		char *w;
 		int rc;
 		if (prec == 0 || prec > 65 || scale > 9 || scale > prec || (intg = prec - scale) > 18)
 			return 1;
@@ -1970,26 +1977,8 @@ static inline int fast_json(const struct cdc_column *c, const uint8_t *p, size_t
 				return 1;
 		}
 		neg = neg && (iv || fv);          /* no sign on zero */
-		nint = u64_digits(iv);
-		sz = 2 + neg + nint + (scale ? 1 + scale : 0);
-		if ((rc = fc_buf_need(out, sz)))
+		if ((rc = put_quoted_decimal(out, neg, iv, fv, scale)))
 			return rc;
-		w = out->ptr + out->len;
-		*w++ = '"';
-		if (neg)
-			*w++ = '-';
-		write_u64(w, iv, nint);
-		w += nint;
-		if (scale) {
-			char digs[9];
-			size_t nd = 0;
-			*w++ = '.';
-			put_digits(digs, &nd, fv, scale);
-			memcpy(w, digs, scale);
-			w += scale;
-		}
-		*w = '"';
-		fc_buf_commit(out, sz);
 		*used = k;
 		return 0;
 	}

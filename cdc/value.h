@@ -104,6 +104,9 @@ uint16_t cdc_charset_collation(const char *charset);
 int cdc_value_json(const struct cdc_column *c, const uint8_t *p, size_t n, size_t *used,
                    struct fc_buf *out, struct fc_err *err);
 
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
+void cdc_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
 /* Appends s (n bytes of UTF-8) as a JSON string with quotes and escapes;
  * invalid UTF-8 bytes become U+FFFD. */
 int cdc_json_string(struct fc_buf *out, const char *s, size_t n);
