@@ -98,17 +98,23 @@ sandbox: deps
 sandbox-down:
 	@bash scripts/sandbox.sh down
 
+# The shared binlog corpora (real MySQL binlogs and mariadb-binlog's output
+# of them) beside the project; CORPORA=DIR points elsewhere.
+CORPORA ?= $(firstword $(wildcard $(abspath $(CURDIR)/../shared/corpora) /work/shared/corpora) \
+             $(abspath $(CURDIR)/../shared/corpora))
+
 # The test binary runs every registered test, each in its own process with
 # a timeout, against the sandbox's servers; TESTS=substring picks some.
 test: deps
 	@$(MAKE) --no-print-directory $(OUT)/ficus $(OUT)/ficus-test
 	@FICUS_SKIP_DEPS=1 bash scripts/sandbox.sh up
 	@. .sandbox/env && FICUS_BIN=$(CURDIR)/$(OUT)/ficus FICUS_ROOT=$(CURDIR) \
-	  $(OUT)/ficus-test $(TESTS)
+	  FICUS_CORPORA=$(CORPORA) $(OUT)/ficus-test $(TESTS)
 
 # Only the tests that need no server.
 unit: $(OUT)/ficus $(OUT)/ficus-test
-	@FICUS_BIN=$(CURDIR)/$(OUT)/ficus FICUS_ROOT=$(CURDIR) $(OUT)/ficus-test --unit $(TESTS)
+	@FICUS_BIN=$(CURDIR)/$(OUT)/ficus FICUS_ROOT=$(CURDIR) FICUS_CORPORA=$(CORPORA) \
+	  $(OUT)/ficus-test --unit $(TESTS)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(OUT)/ficus

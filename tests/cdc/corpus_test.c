@@ -13,13 +13,13 @@ static void corpus(const char *dir, const char *file, const char *expected, bool
                    size_t min_changes)
 {
 	char *ours, *theirs, why[4096];
-	const char *root = t_env("FICUS_ROOT");
+	const char *root = t_env("FICUS_CORPORA");
 	size_t changes, cells;
 	int rc;
 
-	ASSERT_EQ(t_run(&ours, "%s cdc read --all-tables %s/../shared/corpora/binlog/%s/binlogs/%s",
+	ASSERT_EQ(t_run(&ours, "%s cdc read --all-tables %s/binlog/%s/binlogs/%s",
 	                t_env("FICUS_BIN"), root, dir, file), 0);
-	rc = t_run(&theirs, "%s %s/../shared/corpora/binlog/%s/expected-mariadb-binlog-10.11/%s",
+	rc = t_run(&theirs, "%s %s/binlog/%s/expected-mariadb-binlog-10.11/%s",
 	           gz ? "zcat" : "cat", root, dir, expected);
 	ASSERT_EQ(rc, 0);
 	rc = or_compare(theirs, ours, NULL, NULL, 0, &changes, &cells, why, sizeof why);
@@ -57,10 +57,10 @@ TEST(mysql56_decimal_edge_cases)
 
 TEST(corrupt_and_truncated_files_name_the_offset)
 {
-	const char *dir = t_tmpdir(), *root = t_env("FICUS_ROOT");
+	const char *dir = t_tmpdir(), *root = t_env("FICUS_CORPORA");
 	char *out;
 	/* the first 1000 bytes of a real binlog: cut inside an event */
-	ASSERT_EQ(t_run(&out, "head -c 1000 %s/../shared/corpora/binlog/mysql-binlog-connector-java/"
+	ASSERT_EQ(t_run(&out, "head -c 1000 %s/binlog/mysql-binlog-connector-java/"
 	                "binlogs/mysql-bin.checksum-crc32 > %s/cut", root, dir), 0);
 	free(out);
 	ASSERT_EQ(t_run(&out, "%s cdc read --all-tables %s/cut", t_env("FICUS_BIN"), dir), 2);
@@ -69,7 +69,7 @@ TEST(corrupt_and_truncated_files_name_the_offset)
 	ASSERT_CONTAINS(out, "truncated");
 	free(out);
 	/* one flipped byte in the middle: the CRC32 catches it */
-	ASSERT_EQ(t_run(&out, "cp %s/../shared/corpora/binlog/mysql-binlog-connector-java/binlogs/"
+	ASSERT_EQ(t_run(&out, "cp %s/binlog/mysql-binlog-connector-java/binlogs/"
 	                "mysql-bin.checksum-crc32 %s/flip && chmod u+w %s/flip && "
 	                "printf '\\x55' | dd of=%s/flip bs=1 seek=5000 conv=notrunc status=none",
 	                root, dir, dir, dir), 0);
@@ -79,7 +79,7 @@ TEST(corrupt_and_truncated_files_name_the_offset)
 	ASSERT_CONTAINS(out, " at ");
 	free(out);
 	/* not a binlog at all */
-	ASSERT_EQ(t_run(&out, "%s cdc read --all-tables %s/../shared/corpora/README.md", t_env("FICUS_BIN"),
+	ASSERT_EQ(t_run(&out, "%s cdc read --all-tables %s/README.md", t_env("FICUS_BIN"),
 	                root), 2);
 	ASSERT_CONTAINS(out, "not a binlog file");
 	free(out);

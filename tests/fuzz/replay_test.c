@@ -61,13 +61,13 @@ TEST(binlog_shared_corpora)
 		"go-mysql/binlogs/tcb-eval002c-bin.003320",
 		NULL,
 	};
-	const char *root = getenv("FICUS_ROOT");
+	const char *root = t_env("FICUS_CORPORA");
 	for (int i = 0; files[i]; i++) {
 		char path[1024];
 		unsigned char *buf;
 		long n;
 		FILE *f;
-		snprintf(path, sizeof path, "%s/../shared/corpora/binlog/%s", root ? root : ".", files[i]);
+		snprintf(path, sizeof path, "%s/binlog/%s", root, files[i]);
 		f = fopen(path, "rb");
 		if (!f)
 			t_fail(__FILE__, __LINE__, "cannot open %s", path);
