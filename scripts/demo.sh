@@ -111,8 +111,9 @@ The sandbox keeps running. Look around:
   bin/ficus cdc stream --config .sandbox/ficus.yaml &                   # events into the outbox
   bin/ficus sync --config .sandbox/ficus.yaml                           # read models follow
   bin/ficus cdc status --config .sandbox/ficus.yaml; bin/ficus sync status --config .sandbox/ficus.yaml
-Next in the story (later issues): NATS JetStream as the bus, the router
-moves /shops traffic legacy -> shadow -> split -> new, and ficus verify
-proves old and new agree value by value.
+Also here: NATS JetStream as the bus (docs/nats.md) and a first router
+(bin/ficus route serve, docs/router.md). Next in the story: the router
+moves /shops traffic legacy -> shadow -> split -> new in the demo, and
+ficus verify proves old and new agree value by value.
 `make demo-down` stops the servers.
 TXT
