@@ -1059,12 +1059,16 @@ static int ensure_stream(struct cdc_nats *n, struct fc_err *err)
 	return 0;
 }
 
-static int open_bucket(struct cdc_nats *n, struct fc_err *err)
+static int open_bucket(struct cdc_nats *n, bool create, struct fc_err *err)
 {
 	struct cdc_nats_state *st = n->st;
 	char what[300];
 	natsStatus s = js_KeyValue(&st->kv, st->js, n->bucket);
 
+	if (s == NATS_NOT_FOUND && !create) {
+		st->kv = NULL;
+		return 0;
+	}
 	if (s == NATS_NOT_FOUND) {
 		kvConfig kc;
 		kvConfig_Init(&kc);
@@ -1092,8 +1096,11 @@ static int read_checkpoint(struct cdc_nats *n, struct cdc_pos *resume, bool *hav
 	unsigned long long pos;
 	char what[300];
 	struct cdc_pos p;
-	natsStatus s = kvStore_Get(&e, st->kv, n->key);
+	natsStatus s;
 
+	if (!st->kv)   /* no bucket (peek): no checkpoint */
+		return 0;
+	s = kvStore_Get(&e, st->kv, n->key);
 	if (s == NATS_NOT_FOUND)
 		return 0;
 	if (s != NATS_OK) {
@@ -1144,9 +1151,11 @@ int cdc_nats_open(struct cdc_nats *n, const char *url, const char *stream,
 	return cdc_nats_open_prefix(n, url, stream, NULL, checkpoint_name, resume, have_resume, err);
 }
 
-int cdc_nats_open_prefix(struct cdc_nats *n, const char *url, const char *stream,
-                         const char *subject_prefix, const char *checkpoint_name,
-                         struct cdc_pos *resume, bool *have_resume, struct fc_err *err)
+/* Names, checks, connects and takes a JetStream context: all of opening
+ * but the stream, the bucket and the checkpoint. */
+static int connect_js(struct cdc_nats *n, const char *url, const char *stream,
+                      const char *subject_prefix, const char *checkpoint_name,
+                      struct fc_err *err)
 {
 	struct cdc_nats_state *st;
 	natsStatus s;
@@ -1155,7 +1164,6 @@ int cdc_nats_open_prefix(struct cdc_nats *n, const char *url, const char *stream
 	int rc;
 
 	memset(n, 0, sizeof *n);
-	*have_resume = false;
 	n->timeout_ms = 60000;
 	redact(url ? url : "", n->shown, sizeof n->shown);
 	snprintf(n->stream, sizeof n->stream, "%s", stream && *stream ? stream : CDC_NATS_DEFAULT_STREAM);
@@ -1228,12 +1236,52 @@ int cdc_nats_open_prefix(struct cdc_nats *n, const char *url, const char *stream
 		rc = nerr(n, err, FC_EIO, "JetStream context: %s", why(s, buf, sizeof buf));
 		goto fail;
 	}
-	if ((rc = ensure_stream(n, err)) != 0 || (rc = open_bucket(n, err)) != 0 ||
-	    (rc = read_checkpoint(n, resume, have_resume, err)) != 0)
-		goto fail;
 	return 0;
 fail:
 	cdc_nats_close(n);
+	return rc;
+}
+
+int cdc_nats_open_prefix(struct cdc_nats *n, const char *url, const char *stream,
+                         const char *subject_prefix, const char *checkpoint_name,
+                         struct cdc_pos *resume, bool *have_resume, struct fc_err *err)
+{
+	int rc;
+
+	*have_resume = false;
+	if ((rc = connect_js(n, url, stream, subject_prefix, checkpoint_name, err)) != 0)
+		return rc;
+	if ((rc = ensure_stream(n, err)) != 0 || (rc = open_bucket(n, true, err)) != 0 ||
+	    (rc = read_checkpoint(n, resume, have_resume, err)) != 0)
+		cdc_nats_close(n);
+	return rc;
+}
+
+int cdc_nats_peek(const char *url, const char *stream, const char *checkpoint_name,
+                  struct cdc_nats_peek *out, struct fc_err *err)
+{
+	struct cdc_nats n;
+	jsStreamInfo *si = NULL;
+	natsStatus s;
+	char what[300];
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = connect_js(&n, url, stream, NULL, checkpoint_name, err)) != 0)
+		return rc;
+	s = js_GetStreamInfo(&si, n.st->js, n.stream, NULL, NULL);
+	if (s == NATS_OK) {
+		out->have_stream = true;
+		out->msgs = si->State.Msgs;
+		out->last_seq = si->State.LastSeq;
+		jsStreamInfo_Destroy(si);
+	} else if (s != NATS_NOT_FOUND) {
+		snprintf(what, sizeof what, "reading stream %s", n.stream);
+		rc = js_fail(&n, s, 0, what, err);
+	}
+	if (rc == 0 && (rc = open_bucket(&n, false, err)) == 0)
+		rc = read_checkpoint(&n, &out->checkpoint, &out->have_checkpoint, err);
+	cdc_nats_close(&n);
 	return rc;
 }
 

@@ -92,6 +92,21 @@ int cdc_nats_open_prefix(struct cdc_nats *n, const char *url, const char *stream
                          const char *subject_prefix, const char *checkpoint_name,
                          struct cdc_pos *resume, bool *have_resume, struct fc_err *err);
 
+/* What `cdc status` shows of a NATS sink, read without creating anything:
+ * the stream's size and the checkpoint, when they exist. */
+struct cdc_nats_peek {
+	bool have_stream;
+	uint64_t msgs, last_seq;
+	bool have_checkpoint;
+	struct cdc_pos checkpoint;
+};
+
+/* Connects, reads the stream's state and the checkpoint in <stream>_CDC,
+ * disconnects. A missing stream or bucket is not an error (have_* false);
+ * a NATS server that does not answer is ("...: cannot connect: ..."). */
+int cdc_nats_peek(const char *url, const char *stream, const char *checkpoint_name,
+                  struct cdc_nats_peek *out, struct fc_err *err);
+
 /* The sink interface for the mapper (events.h). */
 void cdc_nats_sink(struct cdc_nats *n, struct cdc_sink *sink);
 

@@ -740,6 +740,27 @@ static int cdc_status(int argc, char **argv)
 		}
 		checkpoint = "(outbox)";
 	}
+	/* the NATS sink keeps its checkpoint in the bucket <stream>_CDC */
+	if (!checkpoint && cfg.cdc.sink.kind == FC_SINK_NATS) {
+		const struct fc_conn *bc = fc_config_conn(&cfg, cfg.cdc.sink.connection);
+		struct cdc_nats_peek pk;
+		if (cdc_nats_peek(bc->dsn, cfg.cdc.sink.stream, "cdc", &pk, &err)) {
+			printf("bus         nats on %s: DOWN (%s)\n", bc->name, err.msg);
+		} else if (!pk.have_stream) {
+			printf("bus         nats on %s (%s): up, no stream %s yet (cdc has not run)\n",
+			       bc->name, bc->shown, cfg.cdc.sink.stream);
+		} else {
+			printf("bus         nats stream %s on %s (%s): up, %llu events, last seq %llu\n",
+			       cfg.cdc.sink.stream, bc->name, bc->shown, (unsigned long long)pk.msgs,
+			       (unsigned long long)pk.last_seq);
+		}
+		if (pk.have_checkpoint) {
+			memset(&cp, 0, sizeof cp);
+			cp.pos = pk.checkpoint;
+			have_cp = true;
+		}
+		checkpoint = "(nats)";
+	}
 	conn = fc_config_conn(&cfg, cfg.cdc.source);
 	if (cdc_stream_current(conn, &now, &err)) {
 		printf("source      %s: DOWN (%s)\n", conn->name, err.msg);
@@ -751,7 +772,7 @@ static int cdc_status(int argc, char **argv)
 	       now.gtid[0] ? now.gtid : "-");
 	if (!have_cp) {
 		printf("checkpoint  %s\n", checkpoint ? "none yet (the stream has not committed)" :
-		                                        "not given (--checkpoint FILE; an outbox sink keeps its own)");
+		                                        "not given (--checkpoint FILE; outbox and NATS sinks keep their own)");
 		fc_config_release(&cfg);
 		return CLI_OK;
 	}
@@ -793,7 +814,9 @@ const struct cli_cmd cli_cmd_cdc_status = {
 	"own in PostgreSQL, or the --checkpoint FILE of a JSON-lines sink), and the\n"
 	"lag: bytes of binlog not yet read and seconds since that transaction.\n"
 	"With an outbox sink, also the bus: events, last seq, and each consumer's\n"
-	"position and events behind. Components that are down are shown as DOWN.\n"
+	"position and events behind; with a NATS sink, the stream's events and\n"
+	"last seq, and the checkpoint from its bucket <stream>_CDC. Components\n"
+	"that are down are shown as DOWN.\n"
 	"exit status: 0 ok, 1 the source is down, 2 usage error or failure\n",
 	cdc_status,
 };

@@ -89,5 +89,18 @@ TEST_TIMEOUT(read_model_follows_a_nats_stream, 90)
 	ASSERT_CONTAINS(out, "bus         nats stream");
 	ASSERT_CONTAINS(out, "lag         0 events");
 	free(out);
+	/* cdc status reads the stream and the checkpoint in its bucket */
+	ASSERT_EQ(t_run(&out, "%s cdc status --config %s", bin, cfg), 0);
+	snprintf(text, sizeof text, "bus         nats stream %s on bus", stream);
+	ASSERT_CONTAINS(out, text);
+	ASSERT_CONTAINS(out, "events, last seq");
+	ASSERT_CONTAINS(out, "checkpoint  binlog.");
+	ASSERT_CONTAINS(out, "lag         ");
+	free(out);
 	drop_stream(stream);
+	/* without its stream: up, nothing yet, and no checkpoint */
+	ASSERT_EQ(t_run(&out, "%s cdc status --config %s", bin, cfg), 0);
+	ASSERT_CONTAINS(out, "no stream");
+	ASSERT_CONTAINS(out, "checkpoint  none yet");
+	free(out);
 }
