@@ -129,7 +129,9 @@ static bool fenced(struct cdc_decoder *d, uint64_t pos, uint32_t row)
 
 static void mark_delivered(struct cdc_decoder *d, uint64_t pos, uint32_t row)
 {
-	snprintf(d->delivered.file, sizeof d->delivered.file, "%s", d->at.file);
+	/* called for every row: the file name changes only at rotations */
+	if (strcmp(d->delivered.file, d->at.file) != 0)
+		snprintf(d->delivered.file, sizeof d->delivered.file, "%s", d->at.file);
 	d->delivered.pos = pos;
 	d->delivered.row = row;
 }

@@ -302,13 +302,13 @@ static int cdc_read(int argc, char **argv)
 		}
 		cdc_decoder_set_file(&d, argv[i], 4);
 		while ((got = cdc_file_next(&f, &pos, &err)) == 1) {
-			const uint8_t *ev = (const uint8_t *)f.buf.ptr;
+			const uint8_t *ev = f.ev;
 			if (stop >= 0 && i == argc - 1 && pos >= (uint64_t)stop)
 				break;
 			/* before --start-position only the format matters */
 			if (i == optind && pos < (uint64_t)start && ev[4] != CDC_EV_FORMAT_DESCRIPTION)
 				continue;
-			if (cdc_decoder_feed(&d, ev, f.buf.len, pos, &err)) {
+			if (cdc_decoder_feed(&d, ev, f.ev_len, pos, &err)) {
 				got = -1;
 				break;
 			}
