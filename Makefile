@@ -11,7 +11,7 @@
 #   make bench           benchmarks (bench-cdc: ficus next to its peers)
 
 CC       ?= cc
-PKGS     := libmariadb libpq yaml-0.1 libpcre2-8 libnats
+PKGS     := libmariadb libpq yaml-0.1 libpcre2-8 libnats libisal
 SANITIZE ?=
 TESTS    ?=
 

