@@ -8,7 +8,7 @@
 #   make sandbox-down    stop them
 #   make demo            the migration story on the sample domain
 #   make fuzz            libFuzzer targets (clang), see tests/fuzz/
-#   make bench           benchmarks (bench-cdc: ficus next to its peers)
+#   make bench           benchmarks (bench-cdc: ficus next to its peers; bench-sync: backfill, apply, latency)
 
 CC       ?= cc
 PKGS     := libmariadb libpq yaml-0.1 libpcre2-8 libnats libisal
@@ -131,7 +131,7 @@ build/fuzz/%_fuzz: tests/fuzz/targets.c tests/fuzz/libfuzzer_main.c $(LIB_SRC)
 	  -DFUZZ_TARGET=fuzz_$* $(PKG_CFLAGS) -o $@ tests/fuzz/targets.c \
 	  tests/fuzz/libfuzzer_main.c $(LIB_SRC) $(PKG_LIBS) $(LDLIBS)
 
-bench: bench-cdc
+bench: bench-cdc bench-sync
 
 # ficus's binlog decoding next to mariadb-binlog, ZongJi and a raw read, on
 # one workload's binlog (BENCH_ROWS, default 1000000): times, rows/s, ratios,
@@ -139,6 +139,15 @@ bench: bench-cdc
 .PHONY: bench-cdc
 bench-cdc: deps
 	@bash scripts/bench-cdc.sh
+
+# ficus sync on the sample domain (~1.2M legacy rows): backfill next to
+# pgloader, the outbox -> read-model apply rate, and commit-to-outbox latency
+# at ~1000 transactions/s; build/bench/sync.json. Installs pgloader and
+# python3-pymysql itself when missing (not part of `make deps`).
+# Numbers, not pass/fail: bench/sync/README.md.
+.PHONY: bench-sync
+bench-sync: deps
+	@bash scripts/bench-sync.sh
 
 clean:
 	rm -rf build bin
