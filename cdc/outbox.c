@@ -219,7 +219,7 @@ int cdc_outbox_open(struct cdc_outbox *o, const struct fc_conn *conn, const char
 	o->name = name;
 	o->shown = conn->shown;
 	o->max_events = 5000;
-	o->max_delay_ms = 200;
+	o->max_delay_ms = 10;   /* commit-to-outbox latency: p99 target 20 ms at 1k tx/s */
 	*have_resume = false;
 	o->pg = fc_pg_open(conn, err);
 	if (!o->pg)

@@ -45,7 +45,7 @@ struct cdc_outbox {
 	struct cdc_pos last;       /* after the last source commit */
 	uint32_t last_ts;
 	size_t max_events;         /* default 5000 */
-	double max_delay_ms;       /* default 200 */
+	double max_delay_ms;       /* default 10 */
 	unsigned long long committed_events;
 };
 

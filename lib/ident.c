@@ -144,24 +144,58 @@ static int quoted_list(struct fc_buf *q, const char *const *keys, size_t n)
 	return rc;
 }
 
+/* "k > v" for the last key, else "(k > v OR (k = v AND <the rest>))". */
+static int key_after(struct fc_buf *q, const char *const *keys, size_t n, char last[][256],
+                     size_t k)
+{
+	int rc = 0;
+	if (k + 1 < n)
+		rc = fc_buf_putc(q, '(');
+	if (rc == 0)
+		rc = fc_quote_mysql(q, keys[k]);
+	if (rc == 0)
+		rc = fc_buf_puts(q, " > ");
+	if (rc == 0)
+		rc = fc_literal_mysql(q, last[k]);
+	if (k + 1 == n || rc)
+		return rc;
+	rc = fc_buf_puts(q, " OR (");
+	if (rc == 0)
+		rc = fc_quote_mysql(q, keys[k]);
+	if (rc == 0)
+		rc = fc_buf_puts(q, " = ");
+	if (rc == 0)
+		rc = fc_literal_mysql(q, last[k]);
+	if (rc == 0)
+		rc = fc_buf_puts(q, " AND ");
+	if (rc == 0)
+		rc = key_after(q, keys, n, last, k + 1);
+	return rc ? rc : fc_buf_puts(q, "))");
+}
+
 int fc_mysql_keyset_tail(struct fc_buf *q, const char *const *keys, size_t n,
                          char last[][256], bool first, size_t limit)
 {
 	int rc = 0;
-	if (!first) {
-		rc = fc_buf_puts(q, " WHERE (");
+	/* Not the row constructor (a, b) > (x, y): MariaDB does not use an
+	 * index range for it, and every chunk would scan from the start. The
+	 * leading "a >= x" gives the range; the rest picks the rows after. */
+	if (!first && n > 1) {
+		rc = fc_buf_puts(q, " WHERE ");
 		if (rc == 0)
-			rc = quoted_list(q, keys, n);
+			rc = fc_quote_mysql(q, keys[0]);
 		if (rc == 0)
-			rc = fc_buf_puts(q, ") > (");
-		for (size_t k = 0; rc == 0 && k < n; k++) {
-			if (k)
-				rc = fc_buf_puts(q, ", ");
-			if (rc == 0)
-				rc = fc_literal_mysql(q, last[k]);
-		}
+			rc = fc_buf_puts(q, " >= ");
 		if (rc == 0)
-			rc = fc_buf_putc(q, ')');
+			rc = fc_literal_mysql(q, last[0]);
+		if (rc == 0)
+			rc = fc_buf_puts(q, " AND ");
+		if (rc == 0)
+			rc = key_after(q, keys, n, last, 0);
+	} else if (!first) {
+		rc = fc_buf_puts(q, " WHERE ");
+		if (rc == 0)
+			rc = key_after(q, keys, n, last, 0);
 	}
 	if (rc == 0)
 		rc = fc_buf_puts(q, " ORDER BY ");

@@ -39,8 +39,11 @@ int fc_literal_pg(struct fc_buf *b, const char *s);
 int fc_literal_mysql(struct fc_buf *b, const char *s);
 
 /* Appends the keyset-pagination tail of a MySQL query over key columns
- * keys[0..n): " WHERE (k1, k2) > ('last1', 'last2')" unless first, then
- * " ORDER BY k1, k2 LIMIT limit". Names are quoted, values escaped. */
+ * keys[0..n): unless first, the rows after the last one,
+ * " WHERE k1 >= 'l1' AND (k1 > 'l1' OR (k1 = 'l1' AND k2 > 'l2'))" (not the
+ * row constructor (k1, k2) > (...), for which MariaDB scans the index from
+ * its start), then " ORDER BY k1, k2 LIMIT limit". Names are quoted,
+ * values escaped. */
 int fc_mysql_keyset_tail(struct fc_buf *q, const char *const *keys, size_t n,
                          char last[][256], bool first, size_t limit);
 

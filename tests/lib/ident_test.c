@@ -65,3 +65,21 @@ TEST(quoting_always_quotes_and_doubles)
 	ASSERT_STR_EQ(b.ptr, "'a\\'b\\\\c'");
 	fc_buf_release(&b);
 }
+
+TEST(keyset_tail_uses_a_range_on_the_first_key)
+{
+	struct fc_buf b = FC_BUF_INIT;
+	const char *one[] = { "id" }, *three[] = { "a", "b", "c" };
+	char last1[1][256] = { "7" }, last3[3][256] = { "1", "2", "it's" };
+
+	fc_mysql_keyset_tail(&b, one, 1, last1, true, 10);
+	ASSERT_STR_EQ(b.ptr, " ORDER BY `id` LIMIT 10");
+	fc_buf_reset(&b);
+	fc_mysql_keyset_tail(&b, one, 1, last1, false, 10);
+	ASSERT_STR_EQ(b.ptr, " WHERE `id` > '7' ORDER BY `id` LIMIT 10");
+	fc_buf_reset(&b);
+	fc_mysql_keyset_tail(&b, three, 3, last3, false, 5);
+	ASSERT_STR_EQ(b.ptr, " WHERE `a` >= '1' AND (`a` > '1' OR (`a` = '1' AND (`b` > '2' OR "
+	              "(`b` = '2' AND `c` > 'it\\'s')))) ORDER BY `a`, `b`, `c` LIMIT 5");
+	fc_buf_release(&b);
+}
