@@ -7,11 +7,13 @@
 #include "../lib/db.h"
 #include "../lib/mapping.h"
 
+#include <errno.h>
 #include <nats/nats.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_flag;
@@ -34,6 +36,96 @@ static void show_progress(void *ctx, unsigned long long done)
 		fprintf(stderr, "\r  %-14s %12llu rows", p->entity, done);
 }
 
+/* One entity's backfill in a child process, with its own connections:
+ * prints its line, writes its row count to fd, exits 0 (2 on errors, which
+ * it prints). */
+static void backfill_child(const char *cmd, const struct fc_config *cfg, const struct map_set *maps,
+                           const struct map_entity *e, size_t batch, int fd)
+{
+	struct cdc_sync s;
+	struct fc_err err;
+	unsigned long long rows;
+	int rc = CLI_OK;
+
+	if (cdc_sync_open(&s, cfg, maps, false, &err)) {
+		cli_fail(cmd, &err);
+		fflush(NULL);
+		_exit(CLI_ERROR);
+	}
+	if (cdc_sync_backfill(&s, e, batch, NULL, NULL, &err))
+		rc = cli_fail(cmd, &err);
+	rows = s.upserts;
+	cdc_sync_close(&s);
+	if (rc == CLI_OK) {
+		printf("  %-14s %12llu rows -> %s\n", e->name, rows, e->to.text);
+		if (write(fd, &rows, sizeof rows) != (ssize_t)sizeof rows)
+			rc = CLI_ERROR;
+	}
+	fflush(NULL);
+	_exit(rc);
+}
+
+/* --backfill --jobs N: the entities (or --entity E), up to N at a time,
+ * each in its own process: the legacy reads of one overlap the target
+ * writes of another. Stops starting new ones after a failure or a signal. */
+static int backfill_parallel(const char *cmd, const struct fc_config *cfg, const struct map_set *maps,
+                             const char *entity, size_t batch, long long jobs)
+{
+	unsigned long long total = 0, rows;
+	int running = 0, rc = CLI_OK, fds[2], status;
+	pid_t pid;
+
+	if (pipe(fds) != 0) {
+		fprintf(stderr, "ficus %s: error: pipe: %s\n", cmd, strerror(errno));
+		return CLI_ERROR;
+	}
+	fflush(NULL);
+	for (size_t f = 0; f < maps->nfiles; f++)
+		for (size_t j = 0; j < maps->files[f]->nentities; j++) {
+			const struct map_entity *e = &maps->files[f]->entities[j];
+			if ((entity && strcmp(entity, e->name)) || rc != CLI_OK || stop_flag)
+				continue;
+			while (running >= jobs) {
+				if (wait(&status) > 0) {
+					running--;
+					if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+						rc = CLI_ERROR;
+				}
+			}
+			if (rc != CLI_OK || stop_flag)
+				continue;
+			pid = fork();
+			if (pid < 0) {
+				fprintf(stderr, "ficus %s: error: fork: %s\n", cmd, strerror(errno));
+				rc = CLI_ERROR;
+				continue;
+			}
+			if (pid == 0) {
+				close(fds[0]);
+				backfill_child(cmd, cfg, maps, e, batch, fds[1]);
+			}
+			running++;
+		}
+	while (running > 0) {
+		if (wait(&status) > 0) {
+			running--;
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				rc = CLI_ERROR;
+		} else if (errno != EINTR) {
+			break;
+		}
+	}
+	close(fds[1]);
+	while (read(fds[0], &rows, sizeof rows) == (ssize_t)sizeof rows)
+		total += rows;
+	close(fds[0]);
+	if (rc == CLI_OK && stop_flag)
+		rc = CLI_ERROR;
+	if (rc == CLI_OK)
+		printf("backfill: %llu rows upserted\n", total);
+	return rc;
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -43,11 +135,12 @@ static int run(int argc, char **argv)
 		{ "once", no_argument, NULL, 'o' },
 		{ "batch", required_argument, NULL, 'n' },
 		{ "stdin", no_argument, NULL, 's' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cfg_path = NULL, *entity = NULL;
 	bool backfill = false, once = false, from_stdin = false;
-	long long batch = 1000;
+	long long batch = 0, jobs = 2;   /* batch: 1000 events, 5000 backfill rows */
 	struct fc_config cfg;
 	struct map_set maps;
 	struct cdc_sync s;
@@ -62,6 +155,10 @@ static int run(int argc, char **argv)
 		case 'e': entity = optarg; break;
 		case 'o': once = true; break;
 		case 's': from_stdin = true; break;
+		case 'j':
+			if ((jobs = cli_uint(argv[0], "--jobs", optarg, 64)) < 1)
+				return jobs == 0 ? cli_usage_error(argv[0], "--jobs must be at least 1") : CLI_ERROR;
+			break;
 		case 'n':
 			if ((batch = cli_uint(argv[0], "--batch", optarg, 1000000)) < 1)
 				return batch == 0 ? cli_usage_error(argv[0], "--batch must be at least 1") : CLI_ERROR;
@@ -87,6 +184,16 @@ static int run(int argc, char **argv)
 	if (from_stdin && (backfill || once))
 		return cli_usage_error(argv[0], "--stdin reads events until the end of input: no "
 		                       "--backfill or --once with it");
+	if (batch == 0)
+		batch = backfill ? 5000 : 1000;
+	if (backfill && jobs > 1) {
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		rc = backfill_parallel(argv[0], &cfg, &maps, entity, (size_t)batch, jobs);
+		goto out;
+	}
 	if (cdc_sync_open(&s, &cfg, &maps, !backfill && !from_stdin, &err)) {
 		rc = cli_fail(argv[0], &err);
 		goto close;
@@ -142,7 +249,7 @@ const struct cli_cmd cli_cmd_sync = {
 	"sync",
 	"keep the target's read models up to date from the events (or --backfill)",
 	"usage: ficus sync [--config FILE] [--once] [--batch N]\n"
-	"       ficus sync --backfill [--entity E] [--batch N] [--config FILE]\n"
+	"       ficus sync --backfill [--entity E] [--batch N] [--jobs N] [--config FILE]\n"
 	"       ficus sync --stdin [--batch N] [--config FILE] < events.jsonl\n"
 	"\n"
 	"Consumes the events of the PostgreSQL outbox (sync.bus: outbox) after its\n"
@@ -156,7 +263,9 @@ const struct cli_cmd cli_cmd_sync = {
 	"waits for NOTIFY ficus_outbox; --once stops instead.\n"
 	"\n"
 	"--backfill loads every row of every entity (or --entity E) by key ranges\n"
-	"of --batch rows, with a progress line on a terminal.\n"
+	"of --batch rows (5000), --jobs entities at a time (2; each in its own process\n"
+	"with its own connections), a line per entity as it ends; --jobs 1 goes\n"
+	"one entity at a time with a progress line on a terminal.\n"
 	"--stdin applies events given as JSON lines (e.g. from 'ficus cdc read' or a\n"
 	"JSON-lines sink), --batch at a time, each batch in one transaction.\n"
 	"SIGINT or SIGTERM stop it between batches.\n"
