@@ -176,6 +176,22 @@ TEST_TIMEOUT(read_model_equals_legacy_after_backfill_changes_and_replay, 120)
 	ASSERT_EQ(t_run(&out, "%s sync --backfill --entity shop --config %s", bin, cfg), 0);
 	free(out);
 	same("after a second backfill");
+	/* one entity at a time gives the same; a failing entity fails the run
+	 * whatever --jobs */
+	t_pg("t_sync", "UPDATE shop.shops SET name = 'wrong' WHERE id = 1");
+	ASSERT_EQ(t_run(&out, "%s sync --backfill --jobs 1 --config %s", bin, cfg), 0);
+	ASSERT_CONTAINS(out, "backfill: 3 rows upserted");
+	free(out);
+	same("after a backfill with --jobs 1");
+	t_pg("t_sync", "ALTER TABLE shop.shops RENAME TO shops_gone");
+	ASSERT_EQ(t_run(&out, "%s sync --backfill --jobs 3 --config %s", bin, cfg), 2);
+	ASSERT_CONTAINS(out, "shops");
+	ASSERT_NOT_CONTAINS(out, "rows upserted");
+	free(out);
+	ASSERT_EQ(t_run(&out, "%s sync --backfill --jobs 1 --config %s", bin, cfg), 2);
+	ASSERT_CONTAINS(out, "shops");
+	free(out);
+	t_pg("t_sync", "ALTER TABLE shop.shops_gone RENAME TO shops");
 
 	/* events as JSON lines on stdin: a snapshot piped into sync rebuilds an
 	 * emptied read model */
