@@ -361,10 +361,31 @@ static int pg_check(PGresult *r, ExecStatusType want, const char *what, const ch
 	return 0;
 }
 
+/* The result of an upsert sent with upsert_rows(..., send_only): waits
+ * for it (rows: how many it carried). */
+static int upsert_result(struct cdc_sync *s, struct cdc_sync_entity *pe, size_t rows,
+                         struct fc_err *err)
+{
+	PGresult *r;
+	int rc = 0;
+	while ((r = PQgetResult(s->pg))) {
+		if (rc == 0)
+			rc = pg_check(r, PGRES_COMMAND_OK, "upsert", pe->e->name, err);
+		else
+			PQclear(r);
+	}
+	if (rc == 0)
+		s->upserts += rows;
+	return rc;
+}
+
 /* Upserts the rows of a legacy result in one statement; marks which keys
- * were found. */
-static int upsert_rows(struct cdc_sync *s, struct cdc_sync_entity *pe, MYSQL_RES *res,
-                       char found[][256 * 4], size_t *nfound, size_t cap, struct fc_err *err)
+ * were found. send_only: sends it and returns (*sent: the rows in it);
+ * upsert_result() takes the result, and nothing else may use s->pg
+ * until then. */
+static int upsert_rows_ex(struct cdc_sync *s, struct cdc_sync_entity *pe, MYSQL_RES *res,
+                          char found[][256 * 4], size_t *nfound, size_t cap, bool send_only,
+                          size_t *sent, struct fc_err *err)
 {
 	const struct map_entity *e = pe->e;
 	size_t nc = e->ncolumns ? e->ncolumns : 1, rows = 0;
@@ -422,6 +443,14 @@ static int upsert_rows(struct cdc_sync *s, struct cdc_sync_entity *pe, MYSQL_RES
 		}
 		params[i] = arr[i].ptr;
 	}
+	if (send_only) {
+		if (!PQsendQueryPrepared(s->pg, pe->stmt, (int)e->ncolumns, params, NULL, NULL, 0))
+			rc = fc_errf(err, FC_ESQL, "entity '%s': upsert: %s", e->name,
+			             PQerrorMessage(s->pg));
+		else
+			*sent = rows;
+		goto out;
+	}
 	rc = pg_check(PQexecPrepared(s->pg, pe->stmt, (int)e->ncolumns, params, NULL, NULL, 0),
 	              PGRES_COMMAND_OK, "upsert", e->name, err);
 	if (rc == 0)
@@ -432,6 +461,12 @@ out:
 	free(arr);
 	free(params);
 	return rc;
+}
+
+static int upsert_rows(struct cdc_sync *s, struct cdc_sync_entity *pe, MYSQL_RES *res,
+                       char found[][256 * 4], size_t *nfound, size_t cap, struct fc_err *err)
+{
+	return upsert_rows_ex(s, pe, res, found, nfound, cap, false, NULL, err);
 }
 
 int cdc_sync_keys(struct cdc_sync *s, const struct map_entity *e, char *const *keys, size_t n,
@@ -526,10 +561,15 @@ int cdc_sync_backfill(struct cdc_sync *s, const struct map_entity *e, size_t chu
 	unsigned long long done = 0;
 	char last[16][256];
 	bool first = true;
+	size_t pending = 0;   /* rows of the upsert in flight */
+	bool in_flight = false;
 	int rc = 0;
 
 	if (!pe)
 		return fc_errf(err, FC_EINVAL, "entity '%s' is not prepared", e->name);
+	/* Each chunk's upsert is one statement (atomic on its own) sent without
+	 * waiting: the next chunk is read from the legacy database while
+	 * PostgreSQL writes this one. */
 	for (;;) {
 		struct fc_buf q = FC_BUF_INIT;
 		MYSQL_RES *res;
@@ -540,9 +580,19 @@ int cdc_sync_backfill(struct cdc_sync *s, const struct map_entity *e, size_t chu
 			rc = fc_errf(err, FC_ESQL, "entity '%s': reading %s: %s", e->name, e->from.text,
 			             mysql_error(s->my));
 			fc_buf_release(&q);
-			return rc;
+			break;
 		}
 		fc_buf_release(&q);
+		if (in_flight) {
+			in_flight = false;
+			if ((rc = upsert_result(s, pe, pending, err))) {
+				mysql_free_result(res);
+				break;
+			}
+			done += pending;
+			if (progress)
+				progress(ctx, done);
+		}
 		rows = (size_t)mysql_num_rows(res);
 		if (rows) {
 			MYSQL_ROW row;
@@ -551,22 +601,27 @@ int cdc_sync_backfill(struct cdc_sync *s, const struct map_entity *e, size_t chu
 			for (size_t k = 0; k < e->nkey; k++)
 				snprintf(last[k], sizeof last[k], "%s", row[k] ? row[k] : "");
 			mysql_data_seek(res, 0);
-			if ((rc = fc_pg_exec(s->pg, "BEGIN", err)) ||
-			    (rc = upsert_rows(s, pe, res, NULL, NULL, 0, err)) ||
-			    (rc = fc_pg_exec(s->pg, "COMMIT", err))) {
+			pending = 0;
+			if ((rc = upsert_rows_ex(s, pe, res, NULL, NULL, 0, true, &pending, err))) {
 				mysql_free_result(res);
-				PQclear(PQexec(s->pg, "ROLLBACK"));
-				return rc;
+				break;
 			}
+			in_flight = pending > 0;
 		}
 		mysql_free_result(res);
-		done += rows;
-		if (progress)
-			progress(ctx, done);
 		if (rows < chunk)
-			return 0;
+			break;
 		first = false;
 	}
+	if (in_flight) {
+		int r2 = upsert_result(s, pe, pending, err);
+		if (rc == 0 && (rc = r2) == 0) {
+			done += pending;
+			if (progress)
+				progress(ctx, done);
+		}
+	}
+	return rc;
 }
 
 static int consumer_position(struct cdc_sync *s, struct fc_err *err)

@@ -65,47 +65,104 @@ static void backfill_child(const char *cmd, const struct fc_config *cfg, const s
 	_exit(rc);
 }
 
+/* The legacy table's estimated row count (InnoDB's TABLE_ROWS), 0 when
+ * unknown: only to start the biggest entities first. */
+static unsigned long long estimated_rows(MYSQL *my, const struct map_entity *e)
+{
+	struct fc_buf q = FC_BUF_INIT;
+	unsigned long long n = 0;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	fc_buf_puts(&q, "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ");
+	if (e->from.schema[0])
+		fc_literal_mysql(&q, e->from.schema);
+	else
+		fc_buf_puts(&q, "DATABASE()");
+	fc_buf_puts(&q, " AND TABLE_NAME = ");
+	fc_literal_mysql(&q, e->from.name);
+	if (my && q.ptr && mysql_real_query(my, q.ptr, q.len) == 0 && (res = mysql_store_result(my))) {
+		if ((row = mysql_fetch_row(res)) && row[0])
+			n = strtoull(row[0], NULL, 10);
+		mysql_free_result(res);
+	}
+	fc_buf_release(&q);
+	return n;
+}
+
+struct job {
+	const struct map_entity *e;
+	unsigned long long rows;
+};
+
+static int bigger_first(const void *a, const void *b)
+{
+	const struct job *x = a, *y = b;
+	return x->rows < y->rows ? 1 : x->rows > y->rows ? -1 : 0;
+}
+
 /* --backfill --jobs N: the entities (or --entity E), up to N at a time,
- * each in its own process: the legacy reads of one overlap the target
- * writes of another. Stops starting new ones after a failure or a signal. */
+ * each in its own process, the biggest tables first: the legacy reads of
+ * one overlap the target writes of another. Stops starting new ones after
+ * a failure or a signal. */
 static int backfill_parallel(const char *cmd, const struct fc_config *cfg, const struct map_set *maps,
                              const char *entity, size_t batch, long long jobs)
 {
 	unsigned long long total = 0, rows;
 	int running = 0, rc = CLI_OK, fds[2], status;
+	struct job *list;
+	size_t n = 0, cap = 0;
+	struct fc_err err;
+	MYSQL *my;
 	pid_t pid;
 
-	if (pipe(fds) != 0) {
-		fprintf(stderr, "ficus %s: error: pipe: %s\n", cmd, strerror(errno));
+	for (size_t f = 0; f < maps->nfiles; f++)
+		cap += maps->files[f]->nentities;
+	if (!(list = calloc(cap ? cap : 1, sizeof *list))) {
+		fprintf(stderr, "ficus %s: error: out of memory\n", cmd);
 		return CLI_ERROR;
 	}
-	fflush(NULL);
+	my = fc_mysql_open(fc_config_conn(cfg, cfg->sync.source), &err);   /* errors: in the children */
 	for (size_t f = 0; f < maps->nfiles; f++)
 		for (size_t j = 0; j < maps->files[f]->nentities; j++) {
 			const struct map_entity *e = &maps->files[f]->entities[j];
-			if ((entity && strcmp(entity, e->name)) || rc != CLI_OK || stop_flag)
+			if (entity && strcmp(entity, e->name))
 				continue;
-			while (running >= jobs) {
-				if (wait(&status) > 0) {
-					running--;
-					if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-						rc = CLI_ERROR;
-				}
-			}
-			if (rc != CLI_OK || stop_flag)
-				continue;
-			pid = fork();
-			if (pid < 0) {
-				fprintf(stderr, "ficus %s: error: fork: %s\n", cmd, strerror(errno));
-				rc = CLI_ERROR;
-				continue;
-			}
-			if (pid == 0) {
-				close(fds[0]);
-				backfill_child(cmd, cfg, maps, e, batch, fds[1]);
-			}
-			running++;
+			list[n].e = e;
+			list[n++].rows = estimated_rows(my, e);
 		}
+	if (my)
+		mysql_close(my);
+	qsort(list, n, sizeof *list, bigger_first);
+	if (pipe(fds) != 0) {
+		fprintf(stderr, "ficus %s: error: pipe: %s\n", cmd, strerror(errno));
+		free(list);
+		return CLI_ERROR;
+	}
+	fflush(NULL);
+	for (size_t i = 0; i < n && rc == CLI_OK && !stop_flag; i++) {
+		while (running >= jobs) {
+			if (wait(&status) > 0) {
+				running--;
+				if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+					rc = CLI_ERROR;
+			}
+		}
+		if (rc != CLI_OK || stop_flag)
+			break;
+		pid = fork();
+		if (pid < 0) {
+			fprintf(stderr, "ficus %s: error: fork: %s\n", cmd, strerror(errno));
+			rc = CLI_ERROR;
+			break;
+		}
+		if (pid == 0) {
+			close(fds[0]);
+			backfill_child(cmd, cfg, maps, list[i].e, batch, fds[1]);
+		}
+		running++;
+	}
+	free(list);
 	while (running > 0) {
 		if (wait(&status) > 0) {
 			running--;
