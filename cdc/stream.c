@@ -68,7 +68,7 @@ static int session(const struct cdc_stream_opts *o, struct cdc_decoder *d,
 	snprintf(sql, sizeof sql,
 	         "SET @master_binlog_checksum = @@global.binlog_checksum, "
 	         "@mariadb_slave_capability = 4, @master_heartbeat_period = %llu",
-	         (unsigned long long)(o->heartbeat_s ? o->heartbeat_s : 1) * 1000000000ULL);
+	         (unsigned long long)(o->heartbeat_ms ? o->heartbeat_ms : 10) * 1000000ULL);
 	if (mysql_query(my, sql)) {
 		rc = fc_errf(err, FC_ESQL, "connection '%s': %s", o->conn->name, mysql_error(my));
 		goto out;

@@ -29,7 +29,7 @@ struct cdc_stream_opts {
 	const struct fc_conn *conn;    /* a mysql connection */
 	unsigned server_id;            /* ours, as a replica */
 	struct cdc_pos start;          /* file:pos, or gtid (file empty) */
-	unsigned heartbeat_s;          /* 0: 1 s */
+	unsigned heartbeat_ms;         /* 0: 10 ms; also when the outbox sink flushes a quiet batch */
 	bool until_end;                /* stop at the end of the binlog */
 	int retries;                   /* reconnects allowed in a row; -1: forever */
 	bool quiet;                    /* no reconnect messages on stderr */
