@@ -167,6 +167,60 @@ static int payload_json(const struct map_entity *e, const struct cdc_table *t,
 	return rc ? rc : fc_buf_putc(out, '}');
 }
 
+/* The envelope after the id: ,"topic":...,"entity":"...","key": */
+static int put_topic_entity(struct fc_buf *b, const struct map_entity *e)
+{
+	int rc = LIT(b, ",\"topic\":");
+	if (rc == 0)
+		rc = cdc_json_string(b, e->topic, strlen(e->topic));
+	if (rc == 0)
+		rc = LIT(b, ",\"entity\":\"");
+	if (rc == 0)
+		rc = put_str(b, e->name);
+	return rc ? rc : LIT(b, "\",\"key\":");
+}
+
+/* The envelope after the key, up to the row number:
+ * ,"op":"...","ts":"...","source":{"file":...,"pos":N,"row": */
+static int put_op_source(struct fc_buf *b, const struct cdc_change *ch, const char *op)
+{
+	char when[24];
+	int rc;
+
+	cdc_utc_text(ch->timestamp, when);
+	rc = LIT(b, ",\"op\":\"");
+	if (rc == 0)
+		rc = put_str(b, op);
+	if (rc == 0)
+		rc = LIT(b, "\",\"ts\":\"");
+	if (rc == 0)
+		rc = put_str(b, when);
+	if (rc == 0)
+		rc = LIT(b, "\",\"source\":{\"file\":");
+	if (rc == 0)
+		rc = cdc_json_string(b, ch->file, strlen(ch->file));
+	if (rc == 0)
+		rc = LIT(b, ",\"pos\":");
+	if (rc == 0)
+		rc = fc_buf_put_u64(b, ch->event_pos);
+	return rc ? rc : LIT(b, ",\"row\":");
+}
+
+/* The end of "source" after the row number: ,"gtid":"..."} or } */
+static int put_source_end(struct fc_buf *b, const struct cdc_change *ch)
+{
+	int rc = 0;
+
+	if (ch->gtid && *ch->gtid) {
+		rc = LIT(b, ",\"gtid\":\"");
+		if (rc == 0)
+			rc = put_str(b, ch->gtid);
+		if (rc == 0)
+			rc = fc_buf_addc(b, '"');
+	}
+	return rc ? rc : fc_buf_addc(b, '}');
+}
+
 /* The end of every envelope: the payload (the key, copied from where it
  * sits in b at key_at, or the columns), the closing brace, then the sink.
  * rc is the result of writing what came before. */
@@ -202,7 +256,6 @@ static int emit_slow(struct cdc_mapper *m, const struct map_entity *e, const str
 {
 	struct fc_buf *b = &m->json;
 	size_t key_at, key_len;
-	char when[24];
 	int rc;
 
 	fc_buf_reset(b);
@@ -210,15 +263,7 @@ static int emit_slow(struct cdc_mapper *m, const struct map_entity *e, const str
 	if (rc == 0)
 		rc = put_id(b, ch, e, suffix);
 	if (rc == 0)
-		rc = LIT(b, ",\"topic\":");
-	if (rc == 0)
-		rc = cdc_json_string(b, e->topic, strlen(e->topic));
-	if (rc == 0)
-		rc = LIT(b, ",\"entity\":\"");
-	if (rc == 0)
-		rc = put_str(b, e->name);
-	if (rc == 0)
-		rc = LIT(b, "\",\"key\":");
+		rc = put_topic_entity(b, e);
 	if (rc)
 		return fc_errf(err, FC_ENOMEM, "out of memory");
 	key_at = b->len;
@@ -228,35 +273,11 @@ static int emit_slow(struct cdc_mapper *m, const struct map_entity *e, const str
 	if (m->only_key && (strlen(m->only_key) != key_len ||
 	                    memcmp(m->only_key, b->ptr + key_at, key_len) != 0))
 		return 0;
-	cdc_utc_text(ch->timestamp, when);
-	rc = LIT(b, ",\"op\":\"");
-	if (rc == 0)
-		rc = put_str(b, op);
-	if (rc == 0)
-		rc = LIT(b, "\",\"ts\":\"");
-	if (rc == 0)
-		rc = put_str(b, when);
-	if (rc == 0)
-		rc = LIT(b, "\",\"source\":{\"file\":");
-	if (rc == 0)
-		rc = cdc_json_string(b, ch->file, strlen(ch->file));
-	if (rc == 0)
-		rc = LIT(b, ",\"pos\":");
-	if (rc == 0)
-		rc = fc_buf_put_u64(b, ch->event_pos);
-	if (rc == 0)
-		rc = LIT(b, ",\"row\":");
+	rc = put_op_source(b, ch, op);
 	if (rc == 0)
 		rc = fc_buf_put_u64(b, ch->row);
-	if (rc == 0 && ch->gtid && *ch->gtid) {
-		rc = LIT(b, ",\"gtid\":\"");
-		if (rc == 0)
-			rc = put_str(b, ch->gtid);
-		if (rc == 0)
-			rc = fc_buf_addc(b, '"');
-	}
 	if (rc == 0)
-		rc = fc_buf_addc(b, '}');
+		rc = put_source_end(b, ch);
 	return finish_event(m, e, ch, data_im, b, key_at, key_len, rc, err);
 }
 
@@ -282,7 +303,6 @@ static struct cdc_memo *envelope(struct cdc_mapper *m, const struct map_entity *
 	const struct cdc_table *t = ch->table;
 	struct cdc_memo *mm;
 	struct fc_buf *b;
-	char when[24];
 	int rc;
 
 	if (!im || !im->serial || !(mm = cdc_image_memo(im)))
@@ -295,7 +315,6 @@ static struct cdc_memo *envelope(struct cdc_mapper *m, const struct map_entity *
 	mm->serial = 0;
 	b = &mm->text;
 	fc_buf_reset(b);
-	cdc_utc_text(ch->timestamp, when);
 	rc = LIT(b, "{\"id\":\"");
 	if (rc == 0)
 		rc = put_bare(b, ch->file);
@@ -313,44 +332,15 @@ static struct cdc_memo *envelope(struct cdc_mapper *m, const struct map_entity *
 	if (rc == 0)
 		rc = put_bare(b, suffix);
 	if (rc == 0)
-		rc = LIT(b, "\",\"topic\":");
+		rc = fc_buf_addc(b, '"');
 	if (rc == 0)
-		rc = cdc_json_string(b, e->topic, strlen(e->topic));
-	if (rc == 0)
-		rc = LIT(b, ",\"entity\":\"");
-	if (rc == 0)
-		rc = put_str(b, e->name);
-	if (rc == 0)
-		rc = LIT(b, "\",\"key\":");
+		rc = put_topic_entity(b, e);
 	mm->mark[M_KEY] = b->len;
 	if (rc == 0)
-		rc = LIT(b, ",\"op\":\"");
-	if (rc == 0)
-		rc = put_str(b, op);
-	if (rc == 0)
-		rc = LIT(b, "\",\"ts\":\"");
-	if (rc == 0)
-		rc = put_str(b, when);
-	if (rc == 0)
-		rc = LIT(b, "\",\"source\":{\"file\":");
-	if (rc == 0)
-		rc = cdc_json_string(b, ch->file, strlen(ch->file));
-	if (rc == 0)
-		rc = LIT(b, ",\"pos\":");
-	if (rc == 0)
-		rc = fc_buf_put_u64(b, ch->event_pos);
-	if (rc == 0)
-		rc = LIT(b, ",\"row\":");
+		rc = put_op_source(b, ch, op);
 	mm->mark[M_SRC] = b->len;
-	if (rc == 0 && ch->gtid && *ch->gtid) {
-		rc = LIT(b, ",\"gtid\":\"");
-		if (rc == 0)
-			rc = put_str(b, ch->gtid);
-		if (rc == 0)
-			rc = fc_buf_addc(b, '"');
-	}
 	if (rc == 0)
-		rc = fc_buf_addc(b, '}');
+		rc = put_source_end(b, ch);
 	mm->mark[M_END] = b->len;
 	for (size_t k = 0; rc == 0 && k < e->nkey; k++) {
 		int i = col_index(t, e->from_key[k]);

@@ -79,8 +79,7 @@ static int send(struct cdc_outbox *o, struct fc_err *err)
 	                 1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		char msg[512];
-		snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(o->pg));
-		msg[strcspn(msg, "\n")] = '\0';
+		fc_pg_error(o->pg, r, msg, sizeof msg);
 		PQclear(r);
 		return fc_errf(err, FC_ESQL, "outbox on %s: inserting %zu events: %s", o->shown,
 		               o->nbatch, msg);
@@ -121,8 +120,7 @@ int cdc_outbox_flush(struct cdc_outbox *o, struct fc_err *err)
 		                 5, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			char msg[512];
-			snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(o->pg));
-			msg[strcspn(msg, "\n")] = '\0';
+			fc_pg_error(o->pg, r, msg, sizeof msg);
 			PQclear(r);
 			return fc_errf(err, FC_ESQL, "outbox on %s: writing the checkpoint: %s", o->shown, msg);
 		}

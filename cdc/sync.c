@@ -561,8 +561,7 @@ int cdc_sync_backfill(struct cdc_sync *s, const struct map_entity *e, size_t chu
 	unsigned long long done = 0;
 	char last[16][256];
 	bool first = true;
-	size_t pending = 0;   /* rows of the upsert in flight */
-	bool in_flight = false;
+	size_t pending = 0;   /* rows of the upsert in flight (0: none) */
 	int rc = 0;
 
 	if (!pe)
@@ -583,13 +582,14 @@ int cdc_sync_backfill(struct cdc_sync *s, const struct map_entity *e, size_t chu
 			break;
 		}
 		fc_buf_release(&q);
-		if (in_flight) {
-			in_flight = false;
-			if ((rc = upsert_result(s, pe, pending, err))) {
+		if (pending) {
+			size_t n = pending;
+			pending = 0;
+			if ((rc = upsert_result(s, pe, n, err))) {
 				mysql_free_result(res);
 				break;
 			}
-			done += pending;
+			done += n;
 			if (progress)
 				progress(ctx, done);
 		}
@@ -601,25 +601,22 @@ int cdc_sync_backfill(struct cdc_sync *s, const struct map_entity *e, size_t chu
 			for (size_t k = 0; k < e->nkey; k++)
 				snprintf(last[k], sizeof last[k], "%s", row[k] ? row[k] : "");
 			mysql_data_seek(res, 0);
-			pending = 0;
 			if ((rc = upsert_rows_ex(s, pe, res, NULL, NULL, 0, true, &pending, err))) {
 				mysql_free_result(res);
 				break;
 			}
-			in_flight = pending > 0;
 		}
 		mysql_free_result(res);
 		if (rows < chunk)
 			break;
 		first = false;
 	}
-	if (in_flight) {
-		int r2 = upsert_result(s, pe, pending, err);
-		if (rc == 0 && (rc = r2) == 0) {
-			done += pending;
-			if (progress)
-				progress(ctx, done);
-		}
+	if (pending) {   /* after an error too: the connection must be drained */
+		struct fc_err ignored;
+		if (rc)
+			upsert_result(s, pe, pending, &ignored);
+		else if ((rc = upsert_result(s, pe, pending, err)) == 0 && progress)
+			progress(ctx, done + pending);
 	}
 	return rc;
 }

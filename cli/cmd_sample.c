@@ -299,10 +299,8 @@ static int target_foreign(PGconn *pg, struct fc_buf *found, int *n, struct fc_er
 	}
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		char msg[512];
-		snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(pg));
-		msg[strcspn(msg, "\n")] = '\0';
-		rc = fc_errf(err, FC_ESQL, "postgres: %s (looking at what the schemas %s hold)", msg,
-		             schemas.ptr);
+		rc = fc_errf(err, FC_ESQL, "postgres: %s (looking at what the schemas %s hold)",
+		             fc_pg_error(pg, r, msg, sizeof msg), schemas.ptr);
 		goto out;
 	}
 	for (int i = 0; i < PQntuples(r); i++)

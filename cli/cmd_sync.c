@@ -90,6 +90,21 @@ static unsigned long long estimated_rows(MYSQL *my, const struct map_entity *e)
 	return n;
 }
 
+/* Waits for one child: counts it out and fails *rc if it failed. false
+ * when there is none left to wait for. */
+static bool reap(int *running, int *rc)
+{
+	int status;
+	pid_t pid = wait(&status);
+
+	if (pid < 0)
+		return errno == EINTR;
+	(*running)--;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		*rc = CLI_ERROR;
+	return true;
+}
+
 struct job {
 	const struct map_entity *e;
 	unsigned long long rows;
@@ -109,7 +124,7 @@ static int backfill_parallel(const char *cmd, const struct fc_config *cfg, const
                              const char *entity, size_t batch, long long jobs)
 {
 	unsigned long long total = 0, rows;
-	int running = 0, rc = CLI_OK, fds[2], status;
+	int running = 0, rc = CLI_OK, fds[2];
 	struct job *list;
 	size_t n = 0, cap = 0;
 	struct fc_err err;
@@ -141,13 +156,8 @@ static int backfill_parallel(const char *cmd, const struct fc_config *cfg, const
 	}
 	fflush(NULL);
 	for (size_t i = 0; i < n && rc == CLI_OK && !stop_flag; i++) {
-		while (running >= jobs) {
-			if (wait(&status) > 0) {
-				running--;
-				if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-					rc = CLI_ERROR;
-			}
-		}
+		while (running >= jobs && reap(&running, &rc))
+			;
 		if (rc != CLI_OK || stop_flag)
 			break;
 		pid = fork();
@@ -163,15 +173,8 @@ static int backfill_parallel(const char *cmd, const struct fc_config *cfg, const
 		running++;
 	}
 	free(list);
-	while (running > 0) {
-		if (wait(&status) > 0) {
-			running--;
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-				rc = CLI_ERROR;
-		} else if (errno != EINTR) {
-			break;
-		}
-	}
+	while (running > 0 && reap(&running, &rc))
+		;
 	close(fds[1]);
 	while (read(fds[0], &rows, sizeof rows) == (ssize_t)sizeof rows)
 		total += rows;

@@ -133,6 +133,17 @@ fail:
 	return fc_errf(err, FC_ESQL, "mysql: %s (in: %s)", mysql_error(my), head);
 }
 
+const char *fc_pg_error(PGconn *pg, const PGresult *r, char *msg, size_t n)
+{
+	snprintf(msg, n, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(pg));
+	if (!msg[0])
+		snprintf(msg, n, "%s", PQerrorMessage(pg));
+	if (!msg[0])
+		snprintf(msg, n, "no result (%s)", PQresStatus(PQresultStatus(r)));
+	msg[strcspn(msg, "\n")] = '\0';
+	return msg;
+}
+
 int fc_pg_exec(PGconn *pg, const char *sql, struct fc_err *err)
 {
 	PGresult *r = PQexec(pg, sql);
@@ -143,14 +154,7 @@ int fc_pg_exec(PGconn *pg, const char *sql, struct fc_err *err)
 		PQclear(r);
 		return 0;
 	}
-	/* no result at all (out of memory, no connection): the reason is on
-	 * the connection */
-	snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(pg));
-	if (!msg[0])
-		snprintf(msg, sizeof msg, "%s", PQerrorMessage(pg));
-	if (!msg[0])
-		snprintf(msg, sizeof msg, "no result (%s)", PQresStatus(st));
-	msg[strcspn(msg, "\n")] = '\0';
+	fc_pg_error(pg, r, msg, sizeof msg);
 	PQclear(r);
 	first_line(head, sizeof head, sql);
 	return fc_errf(err, FC_ESQL, "postgres: %s (in: %s)", msg, head);

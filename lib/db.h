@@ -29,4 +29,8 @@ PGconn *fc_pg_open(const struct fc_conn *c, struct fc_err *err);
 int fc_mysql_exec(MYSQL *my, const char *sql, struct fc_err *err);
 int fc_pg_exec(PGconn *pg, const char *sql, struct fc_err *err);
 
+/* The first line of why r failed (r NULL: no result at all, the reason
+ * is on the connection), into msg; returns msg. */
+const char *fc_pg_error(PGconn *pg, const PGresult *r, char *msg, size_t n);
+
 #endif

@@ -3,6 +3,7 @@
 #include "schema.h"
 
 #include "buf.h"
+#include "db.h"
 #include "ident.h"
 
 #include <stdlib.h>
@@ -201,10 +202,8 @@ static PGresult *pg_query(PGconn *pg, const char *sql, int nparams, const char *
 	PGresult *r = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		char msg[512];
-		/* no result at all: the reason is on the connection */
-		snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(pg));
-		msg[strcspn(msg, "\n")] = '\0';
-		fc_errf(err, FC_ESQL, "postgres: reading the schema: %s", msg);
+		fc_errf(err, FC_ESQL, "postgres: reading the schema: %s",
+		        fc_pg_error(pg, r, msg, sizeof msg));
 		PQclear(r);
 		return NULL;
 	}
