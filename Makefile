@@ -48,7 +48,12 @@ TEST_OBJ := $(TEST_SRC:%.c=$(OBJ)/%.o)
 
 .PHONY: all deps sandbox sandbox-down test unit demo demo-down fuzz bench clean help
 
-all: $(OUT)/ficus
+# The sample domain's services (examples/services): the legacy monolith,
+# the new shop service and the demo's load generator.
+EXAMPLES := $(OUT)/baemin-legacy $(OUT)/baemin-shop $(OUT)/baemin-load
+EX_OBJ   := $(OBJ)/examples/services/httpd.o $(OBJ)/examples/services/shape.o
+
+all: $(OUT)/ficus $(EXAMPLES)
 
 help:
 	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
@@ -88,6 +93,11 @@ $(OUT)/ficus-test: $(TEST_OBJ) $(OBJ)/libficus.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(OBJ)/libficus.a $(PKG_LIBS) $(LDLIBS)
+
+$(OUT)/baemin-%: $(OBJ)/examples/services/%.o $(EX_OBJ) $(OBJ)/libficus.a
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(EX_OBJ) $(OBJ)/libficus.a $(PKG_LIBS) $(LDLIBS)
 
 deps:
 	@bash scripts/deps.sh
@@ -152,4 +162,5 @@ bench-sync: deps
 clean:
 	rm -rf build bin
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(EX_OBJ:.o=.d) \
+         $(EXAMPLES:$(OUT)/baemin-%=$(OBJ)/examples/services/%.d)
