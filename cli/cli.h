@@ -7,9 +7,11 @@
 #ifndef FC_CLI_H
 #define FC_CLI_H
 
+#include "../cdc/status.h"
 #include "../lib/err.h"
 
 #include <getopt.h>
+#include <stdio.h>
 
 #define CLI_OK 0
 #define CLI_PROBLEMS 1
@@ -57,5 +59,10 @@ extern const struct cli_cmd cli_cmd_sample_load;
 extern const struct cli_cmd cli_cmd_sync;
 extern const struct cli_cmd cli_cmd_route_serve;
 extern const struct cli_cmd cli_cmd_sync_status;
+extern const struct cli_cmd cli_cmd_status;
+
+/* The human lines of each part's status (cli/status_print.c). */
+void cli_print_cdc_status(FILE *f, const struct cdc_status *st);
+void cli_print_sync_status(FILE *f, const struct sync_status *st);
 
 #endif

@@ -669,16 +669,9 @@ static int cdc_status(int argc, char **argv)
 	};
 	const char *cfg_path = NULL, *checkpoint = NULL;
 	struct fc_config cfg;
-	struct cdc_checkpoint cp;
-	struct cdc_pos now;
+	struct cdc_status st;
 	struct fc_err err;
-	const struct fc_conn *conn;
-	unsigned long long behind = 0;
-	bool counting = false, have_cp = false;
-	MYSQL *my;
-	MYSQL_RES *r;
-	MYSQL_ROW row;
-	int c, rc;
+	int c;
 
 	while ((c = cli_getopt(argc, argv, argv[0], "c:", opts)) != -1) {
 		switch (c) {
@@ -691,117 +684,13 @@ static int cdc_status(int argc, char **argv)
 		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 	if (fc_config_load(fc_config_default_path(cfg_path), &cfg, &err))
 		return cli_fail(argv[0], &err);
-	if (!cfg.cdc.present) {
-		fc_errf(&err, FC_ECONFIG, "%s has no 'cdc' section", cfg.path);
+	if (cdc_status_get(&cfg, checkpoint, &st, &err)) {
 		fc_config_release(&cfg);
 		return cli_fail(argv[0], &err);
 	}
-	if (checkpoint) {
-		rc = cdc_checkpoint_read(checkpoint, &cp, &err);
-		if (rc && rc != -FC_ENOTFOUND) {
-			fc_config_release(&cfg);
-			return cli_fail(argv[0], &err);
-		}
-		have_cp = rc == 0;
-	}
-	/* the outbox keeps its checkpoint in PostgreSQL: show the bus too */
-	if (!checkpoint && cfg.cdc.sink.kind == FC_SINK_OUTBOX) {
-		const struct fc_conn *bc = fc_config_conn(&cfg, cfg.cdc.sink.connection);
-		PGconn *pg = fc_pg_open(bc, &err);
-		PGresult *pr;
-		if (!pg) {
-			printf("bus         outbox on %s: DOWN (%s)\n", bc->name, err.msg);
-		} else {
-			pr = PQexec(pg, "SELECT (SELECT count(*) FROM ficus.outbox), "
-			               "(SELECT coalesce(max(seq), 0) FROM ficus.outbox), "
-			               "file, pos, gtid, coalesce(extract(epoch FROM ts)::bigint, 0) "
-			               "FROM ficus.cdc_checkpoint WHERE name = 'cdc'");
-			if (PQresultStatus(pr) == PGRES_TUPLES_OK && PQntuples(pr) == 1) {
-				printf("bus         outbox on %s (%s): up, %s events, last seq %s\n", bc->name,
-				       bc->shown, PQgetvalue(pr, 0, 0), PQgetvalue(pr, 0, 1));
-				memset(&cp, 0, sizeof cp);
-				snprintf(cp.pos.file, sizeof cp.pos.file, "%s", PQgetvalue(pr, 0, 2));
-				cp.pos.pos = strtoull(PQgetvalue(pr, 0, 3), NULL, 10);
-				snprintf(cp.pos.gtid, sizeof cp.pos.gtid, "%s", PQgetvalue(pr, 0, 4));
-				cp.ts = (uint32_t)strtoul(PQgetvalue(pr, 0, 5), NULL, 10);
-				have_cp = true;
-			} else {
-				printf("bus         outbox on %s (%s): up, no checkpoint yet (cdc has not run)\n",
-				       bc->name, bc->shown);
-			}
-			PQclear(pr);
-			pr = PQexec(pg, "SELECT c.name, c.seq, (SELECT count(*) FROM ficus.outbox o WHERE o.seq > "
-			               "c.seq) FROM ficus.consumers c ORDER BY c.name");
-			for (int i = 0; PQresultStatus(pr) == PGRES_TUPLES_OK && i < PQntuples(pr); i++)
-				printf("consumer    %s at seq %s, %s events behind\n", PQgetvalue(pr, i, 0),
-				       PQgetvalue(pr, i, 1), PQgetvalue(pr, i, 2));
-			PQclear(pr);
-			PQfinish(pg);
-		}
-		checkpoint = "(outbox)";
-	}
-	/* the NATS sink keeps its checkpoint in the bucket <stream>_CDC */
-	if (!checkpoint && cfg.cdc.sink.kind == FC_SINK_NATS) {
-		const struct fc_conn *bc = fc_config_conn(&cfg, cfg.cdc.sink.connection);
-		struct cdc_nats_peek pk;
-		if (cdc_nats_peek(bc->dsn, cfg.cdc.sink.stream, "cdc", &pk, &err)) {
-			printf("bus         nats on %s: DOWN (%s)\n", bc->name, err.msg);
-		} else if (!pk.have_stream) {
-			printf("bus         nats on %s (%s): up, no stream %s yet (cdc has not run)\n",
-			       bc->name, bc->shown, cfg.cdc.sink.stream);
-		} else {
-			printf("bus         nats stream %s on %s (%s): up, %llu events, last seq %llu\n",
-			       cfg.cdc.sink.stream, bc->name, bc->shown, (unsigned long long)pk.msgs,
-			       (unsigned long long)pk.last_seq);
-		}
-		if (pk.have_checkpoint) {
-			memset(&cp, 0, sizeof cp);
-			cp.pos = pk.checkpoint;
-			have_cp = true;
-		}
-		checkpoint = "(nats)";
-	}
-	conn = fc_config_conn(&cfg, cfg.cdc.source);
-	if (cdc_stream_current(conn, &now, &err)) {
-		printf("source      %s: DOWN (%s)\n", conn->name, err.msg);
-		fc_config_release(&cfg);
-		return CLI_PROBLEMS;
-	}
-	printf("source      %s (%s)\n", conn->name, conn->shown);
-	printf("server at   %s:%llu gtid %s\n", now.file, (unsigned long long)now.pos,
-	       now.gtid[0] ? now.gtid : "-");
-	if (!have_cp) {
-		printf("checkpoint  %s\n", checkpoint ? "none yet (the stream has not committed)" :
-		                                        "not given (--checkpoint FILE; outbox and NATS sinks keep their own)");
-		fc_config_release(&cfg);
-		return CLI_OK;
-	}
-	printf("checkpoint  %s:%llu gtid %s\n", cp.pos.file, (unsigned long long)cp.pos.pos,
-	       cp.pos.gtid[0] ? cp.pos.gtid : "-");
-	/* bytes behind: the rest of the checkpoint's file and every later file */
-	my = fc_mysql_open(conn, &err);
-	if (my && mysql_query(my, "SHOW BINARY LOGS") == 0 && (r = mysql_store_result(my))) {
-		while ((row = mysql_fetch_row(r))) {
-			unsigned long long size = strtoull(row[1], NULL, 10);
-			if (strcmp(row[0], cp.pos.file) == 0) {
-				counting = true;
-				behind += size > cp.pos.pos ? size - cp.pos.pos : 0;
-			} else if (counting) {
-				behind += size;
-			}
-		}
-		mysql_free_result(r);
-	}
-	if (my)
-		mysql_close(my);
-	printf("lag         %llu bytes", behind);
-	if (behind && cp.ts)
-		printf(", %lld s since the last transaction delivered", (long long)time(NULL) - cp.ts);
-	else if (!behind)
-		printf(", 0 s (caught up)");
-	printf("\n");
+	cli_print_cdc_status(stdout, &st);
 	fc_config_release(&cfg);
-	return CLI_OK;
+	return st.source.up ? CLI_OK : CLI_PROBLEMS;
 }
 
 const struct cli_cmd cli_cmd_cdc_status = {

@@ -338,13 +338,10 @@ static int status(int argc, char **argv)
 	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
 	                                       { NULL, 0, NULL, 0 } };
 	const char *cfg_path = NULL;
-	const struct fc_conn *dst, *bus = NULL;
 	struct fc_config cfg;
+	struct sync_status st;
 	struct fc_err err;
-	PGconn *pg, *bpg;
-	PGresult *r;
-	long long pos = 0;
-	int c, rc = CLI_OK;
+	int c;
 
 	while ((c = cli_getopt(argc, argv, argv[0], "c:", opts)) != -1) {
 		if (c == 'c')
@@ -356,84 +353,13 @@ static int status(int argc, char **argv)
 		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 	if (fc_config_load(fc_config_default_path(cfg_path), &cfg, &err))
 		return cli_fail(argv[0], &err);
-	if (!cfg.sync.present) {
-		fc_errf(&err, FC_ECONFIG, "%s has no 'sync' section", cfg.path);
+	if (sync_status_get(&cfg, &st, &err)) {
 		fc_config_release(&cfg);
 		return cli_fail(argv[0], &err);
 	}
-	dst = fc_config_conn(&cfg, cfg.sync.target);
-	if (cfg.cdc.present && cfg.cdc.sink.kind == FC_SINK_OUTBOX)
-		bus = fc_config_conn(&cfg, cfg.cdc.sink.connection);
-	pg = fc_pg_open(dst, &err);
-	if (!pg) {
-		printf("target      %s: DOWN (%s)\n", dst->name, err.msg);
-		fc_config_release(&cfg);
-		return CLI_PROBLEMS;
-	}
-	printf("target      %s (%s): up\n", dst->name, dst->shown);
-	r = PQexec(pg, "SELECT seq, extract(epoch FROM now() - updated_at)::bigint FROM ficus.consumers "
-	               "WHERE name = 'sync'");
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-		pos = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		printf("position    outbox seq %lld (last batch %s s ago)\n", pos, PQgetvalue(r, 0, 1));
-	} else {
-		printf("position    none yet (sync has not run)\n");
-	}
-	PQclear(r);
-	r = PQexec(pg, "SELECT mode, coalesce(reason, ''), extract(epoch FROM now() - updated_at)::bigint "
-	               "FROM ficus.sync_state WHERE name = 'sync'");
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-		if (!strcmp(PQgetvalue(r, 0, 0), "polling"))
-			printf("mode        POLLING the legacy tables since %s s (bus down: %s)\n",
-			       PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 1));
-		else
-			printf("mode        outbox\n");
-	}
-	PQclear(r);
-	if (!strcmp(cfg.sync.bus, "nats") && cfg.cdc.present && cfg.cdc.sink.kind == FC_SINK_NATS) {
-		const struct fc_conn *nconn = fc_config_conn(&cfg, cfg.cdc.sink.connection);
-		natsConnection *nc = NULL;
-		jsCtx *js = NULL;
-		jsStreamInfo *si = NULL;
-		if (natsConnection_ConnectTo(&nc, nconn->dsn) != NATS_OK ||
-		    natsConnection_JetStream(&js, nc, NULL) != NATS_OK ||
-		    js_GetStreamInfo(&si, js, cfg.cdc.sink.stream, NULL, NULL) != NATS_OK) {
-			printf("bus         nats stream %s on %s: DOWN (%s)\n", cfg.cdc.sink.stream, nconn->shown,
-			       nats_GetLastError(NULL));
-			rc = CLI_PROBLEMS;
-		} else {
-			long long last = (long long)si->State.LastSeq;
-			printf("bus         nats stream %s on %s: up, last seq %lld\nlag         %lld events\n",
-			       cfg.cdc.sink.stream, nconn->shown, last, last > pos ? last - pos : 0);
-		}
-		if (si)
-			jsStreamInfo_Destroy(si);
-		if (js)
-			jsCtx_Destroy(js);
-		if (nc)
-			natsConnection_Destroy(nc);
-	} else if (!bus) {
-		printf("bus         %s: not an outbox (cdc.sink) - nothing to consume\n", cfg.sync.bus);
-	} else if (!(bpg = fc_pg_open(bus, &err))) {
-		printf("bus         outbox on %s: DOWN (%s)\n", bus->name, err.msg);
-		rc = CLI_PROBLEMS;
-	} else {
-		char p[32];
-		const char *params[1] = { p };
-		snprintf(p, sizeof p, "%lld", pos);
-		r = PQexecParams(bpg, "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at))"
-		                 "::bigint, 0) FROM ficus.outbox WHERE seq > $1", 1, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(r) == PGRES_TUPLES_OK)
-			printf("bus         outbox on %s: up\nlag         %s events, %s s\n", bus->name,
-			       PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
-		else
-			printf("bus         outbox on %s: up, no outbox table yet (cdc has not run)\n", bus->name);
-		PQclear(r);
-		PQfinish(bpg);
-	}
-	PQfinish(pg);
+	cli_print_sync_status(stdout, &st);
 	fc_config_release(&cfg);
-	return rc;
+	return st.target.up && (!st.bus_kind || st.bus.up) ? CLI_OK : CLI_PROBLEMS;
 }
 
 const struct cli_cmd cli_cmd_sync_status = {

@@ -24,6 +24,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_sample_init,
 	&cli_cmd_sample_load,
 	&cli_cmd_route_serve,
+	&cli_cmd_status,
 	NULL,
 };
 

@@ -1,0 +1,44 @@
+/* cli/status_router.h - the router part of `ficus status`: the routes and
+ * upstreams as the running router's admin API reports them (GET /routes,
+ * docs/router.md), or why the router could not be asked. */
+#ifndef CLI_STATUS_ROUTER_H
+#define CLI_STATUS_ROUTER_H
+
+#include "../lib/buf.h"
+#include "../lib/config.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct rt_route_status {
+	char name[64], mode[16], legacy[64], new_side[64];
+	int weight;
+	long long requests, errors, fallbacks, shadow_compared, shadow_diffs, shadow_dropped;
+	double rps;
+};
+
+struct rt_upstream_status {
+	char name[64], url[160], breaker[16];
+	long long failures, pool_idle;
+};
+
+struct rt_status {
+	char admin[128];            /* the admin address asked */
+	bool up;
+	char error[256];            /* why the admin API did not answer */
+	int nroutes, nupstreams;
+	struct rt_route_status *routes;
+	struct rt_upstream_status *upstreams;
+};
+
+/* Asks the router's admin API (router.admin.listen with its token) for
+ * GET /routes. Returns 0 with st filled (st->up false and st->error set
+ * when the router is down or answers wrong), -1 when cfg has no admin
+ * listener configured (st->error says so). Release with rt_status_release. */
+int rt_status_get(const struct fc_config *cfg, struct rt_status *st);
+void rt_status_release(struct rt_status *st);
+
+void rt_status_print(FILE *f, const struct rt_status *st);
+void rt_status_json(struct fc_buf *b, const struct rt_status *st);
+
+#endif
