@@ -116,7 +116,7 @@ CORPORA ?= $(firstword $(wildcard $(abspath $(CURDIR)/../shared/corpora) /work/s
 # The test binary runs every registered test, each in its own process with
 # a timeout, against the sandbox's servers; TESTS=substring picks some.
 test: deps
-	@$(MAKE) --no-print-directory $(OUT)/ficus $(OUT)/ficus-test
+	@$(MAKE) --no-print-directory all $(OUT)/ficus-test
 	@FICUS_SKIP_DEPS=1 bash scripts/sandbox.sh up
 	@. .sandbox/env && FICUS_BIN=$(CURDIR)/$(OUT)/ficus FICUS_ROOT=$(CURDIR) \
 	  FICUS_CORPORA=$(CORPORA) $(OUT)/ficus-test $(TESTS)
@@ -127,10 +127,12 @@ unit: $(OUT)/ficus $(OUT)/ficus-test
 	  $(OUT)/ficus-test --unit $(TESTS)
 
 demo: deps
-	@$(MAKE) --no-print-directory $(OUT)/ficus
+	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh
 
-demo-down: sandbox-down
+demo-down:
+	@bash scripts/demo.sh down
+	@bash scripts/sandbox.sh down
 
 # libFuzzer builds with clang; `make test` replays the committed corpora.
 FUZZ_TARGETS := yaml config mapping binlog

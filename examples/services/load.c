@@ -10,8 +10,10 @@
  * and counts, per kind, the answers by status class, the side that served
  * them (the X-Served-By header of the sample services), connection errors
  * and latency. An error is a 5xx or a failed connection/request; a 4xx (a
- * shop id that moved) is not. Every second a line goes to stderr; at the end
- * a summary to stdout, and as JSON to --stats FILE. */
+ * shop id that moved) is not. Every second a line goes to stderr (requests
+ * in that second, errors so far, and so far which side served the shop
+ * reads); at the end a summary to stdout, and as JSON to --stats FILE.
+ * SIGINT or SIGTERM ends the run early, with the summary. */
 #include "../../lib/buf.h"
 
 #include <arpa/inet.h>
@@ -342,19 +344,18 @@ int main(int argc, char **argv)
 	for (int i = 0; i < threads; i++)
 		pthread_create(&tid[i], NULL, worker, (void *)(uintptr_t)(i + 1));
 	for (int sec = 1; !stop_flag && sec <= (int)(seconds + 0.999); sec++) {
-		long sent = 0, err = 0, nw = 0, lg = 0;
+		long sent = 0, err = 0;
 		double left = start + sec - now_s();
 		if (left > 0)
 			usleep((useconds_t)(left * 1e6));
 		for (int k = 0; k < NKINDS; k++) {
 			sent += atomic_load(&counts[k].sent);
 			err += atomic_load(&counts[k].c5xx) + atomic_load(&counts[k].failed);
-			nw += atomic_load(&counts[k].by_new);
-			lg += atomic_load(&counts[k].by_legacy);
 		}
 		if (!quiet)
-			fprintf(stderr, "  %3ds  %5ld req/s  errors %ld  served by legacy %ld, new %ld\n", sec,
-			        sent - last_sent, err, lg, nw);
+			fprintf(stderr, "  %3ds  %5ld req/s  errors %ld  shop reads served by legacy %ld, "
+			        "new %ld\n", sec, sent - last_sent, err, atomic_load(&counts[K_READ].by_legacy),
+			        atomic_load(&counts[K_READ].by_new));
 		last_sent = sent;
 	}
 	stop_flag = 1;
