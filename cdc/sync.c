@@ -24,6 +24,16 @@ struct cdc_sync_entity {
 	char *upsert;              /* INSERT ... ON CONFLICT ... */
 	char *delete_one;          /* DELETE ... WHERE (k) = ($1..) */
 	bool *zero_date;           /* per mapped column: a legacy date/time */
+	/* Backfill into an empty table streams one COPY instead of upserts
+	 * when every column's value can go in as text (copy_sql NULL when
+	 * not): per column, the zone to append to a legacy wall clock, or
+	 * whether the text is hex for a bytea. */
+	char *copy_sql;            /* COPY "s"."t" (cols) FROM STDIN */
+	char *probe;               /* SELECT 1 FROM "s"."t" LIMIT 1 */
+	struct copy_col {
+		const char *zone;
+		bool hex;
+	} *copy;
 	bool upsert_prepared;
 	char stmt[32], dstmt[32];
 };
@@ -171,6 +181,55 @@ static int prepare(struct cdc_sync *s, const struct map_entity *e, struct cdc_sy
 		}
 		if (!any)
 			fc_buf_puts(&up, "NOTHING");
+	}
+
+	/* COPY: only where the text of the value is what the column takes */
+	pe->copy = calloc(e->ncolumns ? e->ncolumns : 1, sizeof *pe->copy);
+	if (pe->copy) {
+		bool ok = true;
+		struct fc_buf cp = FC_BUF_INIT, pr = FC_BUF_INIT;
+		for (size_t i = 0; ok && i < e->ncolumns; i++) {
+			const struct map_column *c = &e->columns[i];
+			const struct fc_column_info *ci = fc_table_column(&src, c->source);
+			const struct fc_column_info *di = fc_table_column(&dst, c->target);
+			bool binary = ci->type.fam == FC_T_BINARY || ci->type.fam == FC_T_GEOMETRY;
+			if (!di) {
+				ok = false;
+			} else if (binary) {
+				ok = !c->charset && di->type.fam == FC_T_BINARY;
+				pe->copy[i].hex = true;
+			} else if (c->timezone) {
+				/* "2019-03-01 12:00:00 Asia/Seoul" is an instant */
+				ok = di->type.fam == FC_T_TIMESTAMPTZ;
+				pe->copy[i].zone = c->timezone;
+			} else if (c->type) {
+				ok = !strcmp(c->type, di->type.text);
+			}
+		}
+		fc_buf_puts(&cp, "COPY ");
+		fc_buf_puts(&pr, "SELECT 1 FROM ");
+		if (e->to.schema[0]) {
+			fc_quote_pg(&cp, e->to.schema);
+			fc_buf_putc(&cp, '.');
+			fc_quote_pg(&pr, e->to.schema);
+			fc_buf_putc(&pr, '.');
+		}
+		fc_quote_pg(&cp, e->to.name);
+		fc_quote_pg(&pr, e->to.name);
+		fc_buf_puts(&pr, " LIMIT 1");
+		fc_buf_puts(&cp, " (");
+		for (size_t i = 0; i < e->ncolumns; i++) {
+			if (i)
+				fc_buf_puts(&cp, ", ");
+			fc_quote_pg(&cp, e->columns[i].target);
+		}
+		fc_buf_puts(&cp, ") FROM STDIN");
+		if (ok && cp.ptr && pr.ptr) {
+			pe->copy_sql = fc_buf_detach(&cp);
+			pe->probe = fc_buf_detach(&pr);
+		}
+		fc_buf_release(&cp);
+		fc_buf_release(&pr);
 	}
 
 	fc_buf_puts(&del, "DELETE FROM ");
@@ -553,19 +612,19 @@ out:
 	return rc;
 }
 
-int cdc_sync_backfill(struct cdc_sync *s, const struct map_entity *e, size_t chunk,
-                      void (*progress)(void *ctx, unsigned long long done), void *ctx,
-                      struct fc_err *err)
+/* Backfill by upserts: into a table that has rows already, or where the
+ * values need SQL to become the column's (casts, charsets). */
+static int backfill_upsert(struct cdc_sync *s, struct cdc_sync_entity *pe, size_t chunk,
+                           void (*progress)(void *ctx, unsigned long long done), void *ctx,
+                           struct fc_err *err)
 {
-	struct cdc_sync_entity *pe = prepared(s, e);
+	const struct map_entity *e = pe->e;
 	unsigned long long done = 0;
 	char last[16][256];
 	bool first = true;
 	size_t pending = 0;   /* rows of the upsert in flight (0: none) */
 	int rc = 0;
 
-	if (!pe)
-		return fc_errf(err, FC_EINVAL, "entity '%s' is not prepared", e->name);
 	/* Each chunk's upsert is one statement (atomic on its own) sent without
 	 * waiting: the next chunk is read from the legacy database while
 	 * PostgreSQL writes this one. */
@@ -619,6 +678,147 @@ int cdc_sync_backfill(struct cdc_sync *s, const struct map_entity *e, size_t chu
 			progress(ctx, done + pending);
 	}
 	return rc;
+}
+
+/* Appends one value in COPY's text format: \N for NULL, the zone after a
+ * wall clock, \\x before hex, and backslash escapes for the rest. */
+static int copy_value(struct fc_buf *b, const struct copy_col *cc, bool present, const char *v,
+                      size_t len)
+{
+	int rc = 0;
+
+	if (!present)
+		return fc_buf_puts(b, "\\N");
+	if (cc->hex)
+		rc = fc_buf_puts(b, "\\\\x");
+	for (size_t i = 0; rc == 0 && i < len; i++) {
+		char ch = v[i];
+		if (ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r') {
+			rc = fc_buf_putc(b, '\\');
+			ch = ch == '\t' ? 't' : ch == '\n' ? 'n' : ch == '\r' ? 'r' : ch;
+		}
+		if (rc == 0)
+			rc = fc_buf_putc(b, ch);
+	}
+	if (rc == 0 && cc->zone) {
+		rc = fc_buf_putc(b, ' ');
+		if (rc == 0)
+			rc = fc_buf_puts(b, cc->zone);
+	}
+	return rc;
+}
+
+/* Backfill into an empty table: one COPY for the whole entity, fed chunk
+ * by chunk as the key ranges are read (PostgreSQL parses a chunk while the
+ * next one is read; memory stays one chunk). Returns -FC_EEXIST, with
+ * nothing written, when another writer (a live sync) put a row with the
+ * same key in first: the caller then upserts instead. */
+static int backfill_copy(struct cdc_sync *s, struct cdc_sync_entity *pe, size_t chunk,
+                         void (*progress)(void *ctx, unsigned long long done), void *ctx,
+                         struct fc_err *err)
+{
+	const struct map_entity *e = pe->e;
+	unsigned long long done = 0;
+	struct fc_buf out = FC_BUF_INIT;
+	char last[16][256], msg[512];
+	bool first = true;
+	PGresult *r = PQexec(s->pg, pe->copy_sql);
+	int rc = 0;
+
+	if (PQresultStatus(r) != PGRES_COPY_IN)
+		return pg_check(r, PGRES_COPY_IN, "COPY", e->name, err);
+	PQclear(r);
+	for (;;) {
+		struct fc_buf q = FC_BUF_INIT;
+		MYSQL_RES *res;
+		MYSQL_ROW row = NULL, prev = NULL;
+		size_t rows = 0;
+		fc_buf_puts(&q, pe->select_head);
+		fc_mysql_keyset_tail(&q, e->from_key, e->nkey, last, first, chunk);
+		if (!q.ptr || mysql_real_query(s->my, q.ptr, q.len) || !(res = mysql_store_result(s->my))) {
+			rc = fc_errf(err, FC_ESQL, "entity '%s': reading %s: %s", e->name, e->from.text,
+			             mysql_error(s->my));
+			fc_buf_release(&q);
+			break;
+		}
+		fc_buf_release(&q);
+		fc_buf_reset(&out);
+		while (rc == 0 && (row = mysql_fetch_row(res))) {
+			unsigned long *lens = mysql_fetch_lengths(res);
+			for (size_t i = 0; rc == 0 && i < e->ncolumns; i++) {
+				const char *v = NULL;
+				size_t len = 0;
+				bool present = transform(&e->columns[i], pe->zero_date[i], row[e->nkey + i],
+				                         lens[e->nkey + i], &v, &len);
+				if (i)
+					rc = fc_buf_putc(&out, '\t');
+				if (rc == 0)
+					rc = copy_value(&out, &pe->copy[i], present, v, len);
+			}
+			if (rc == 0)
+				rc = fc_buf_putc(&out, '\n');
+			prev = row;
+			rows++;
+		}
+		if (rc) {
+			rc = fc_errf(err, FC_ENOMEM, "out of memory");
+		} else if (rows) {
+			for (size_t k = 0; k < e->nkey; k++)
+				snprintf(last[k], sizeof last[k], "%s", prev[k] ? prev[k] : "");
+			if (PQputCopyData(s->pg, out.ptr, (int)out.len) != 1)
+				rc = fc_errf(err, FC_ESQL, "entity '%s': COPY: %s", e->name,
+				             PQerrorMessage(s->pg));
+		}
+		mysql_free_result(res);
+		if (rc)
+			break;
+		done += rows;
+		if (progress && rows)
+			progress(ctx, done);
+		if (rows < chunk)
+			break;
+		first = false;
+	}
+	fc_buf_release(&out);
+	/* end the COPY: committed when all went well, else aborted */
+	PQputCopyEnd(s->pg, rc ? "ficus: the legacy read failed" : NULL);
+	while ((r = PQgetResult(s->pg))) {
+		if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK) {
+			const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+			if (state && !strcmp(state, "23505"))   /* unique_violation */
+				rc = -FC_EEXIST;
+			else
+				rc = fc_errf(err, FC_ESQL, "entity '%s': COPY into %s: %s", e->name, e->to.text,
+				             fc_pg_error(s->pg, r, msg, sizeof msg));
+		}
+		PQclear(r);
+	}
+	if (rc == 0)
+		s->upserts += done;
+	return rc;
+}
+
+int cdc_sync_backfill(struct cdc_sync *s, const struct map_entity *e, size_t chunk,
+                      void (*progress)(void *ctx, unsigned long long done), void *ctx,
+                      struct fc_err *err)
+{
+	struct cdc_sync_entity *pe = prepared(s, e);
+	PGresult *r;
+	bool empty;
+
+	if (!pe)
+		return fc_errf(err, FC_EINVAL, "entity '%s' is not prepared", e->name);
+	if (pe->copy_sql) {
+		r = PQexec(s->pg, pe->probe);
+		empty = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 0;
+		PQclear(r);
+		if (empty) {
+			int rc = backfill_copy(s, pe, chunk, progress, ctx, err);
+			if (rc != -FC_EEXIST)
+				return rc;
+		}
+	}
+	return backfill_upsert(s, pe, chunk, progress, ctx, err);
 }
 
 static int consumer_position(struct cdc_sync *s, struct fc_err *err)
@@ -1082,6 +1282,9 @@ void cdc_sync_close(struct cdc_sync *s)
 		free(s->ents[i].upsert);
 		free(s->ents[i].delete_one);
 		free(s->ents[i].zero_date);
+		free(s->ents[i].copy_sql);
+		free(s->ents[i].probe);
+		free(s->ents[i].copy);
 	}
 	free(s->ents);
 	if (s->bus && s->bus != s->pg)

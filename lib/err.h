@@ -21,6 +21,7 @@
 	X(SQL, "database query failed")                                    \
 	X(TOOBIG, "size limit exceeded")                                   \
 	X(CORRUPT, "corrupt data")                                         \
+	X(EXIST, "already exists")                                         \
 	X(UNSUPPORTED, "unsupported")
 
 enum fc_errno {

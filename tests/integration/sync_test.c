@@ -92,7 +92,10 @@ TEST_TIMEOUT(read_model_equals_legacy_after_backfill_changes_and_replay, 120)
 	        "INSERT INTO t_sync.shop VALUES"
 	        " (1, '교촌치킨 강남점', ' 02-123-4567 ', '01', '2020-01-01 09:00:00', 'Y', 4.50, '맛집', x'89504e47'),"
 	        " (2, '피자헛', '', '02', '2021-06-30 23:30:00', 'N', NULL, NULL, NULL),"
-	        " (3, '기타', NULL, '99', NULL, 'Y', 0.00, '', x'00')");
+	        " (3, '기타', NULL, '99', NULL, 'Y', 0.00, '', x'00'),"
+	        /* what COPY's text format must escape: tab, newline, CR, backslash */
+	        " (5, CONCAT('a', CHAR(9), 'b', CHAR(92), 'N', CHAR(13), CHAR(10), 'c'), 'x', '01',"
+	        " '1988-05-08 02:30:00', 'Y', 1.00, NULL, x'5c4e09')");
 	t_pg(NULL, "DROP DATABASE IF EXISTS t_sync");
 	t_pg(NULL, "CREATE DATABASE t_sync");
 	t_pg("t_sync", "CREATE SCHEMA shop; CREATE TABLE shop.shops (id bigint PRIMARY KEY, name text NOT NULL,"
@@ -129,9 +132,15 @@ TEST_TIMEOUT(read_model_equals_legacy_after_backfill_changes_and_replay, 120)
 	ASSERT_EQ(t_run(&out, "%s cdc stream --config %s --until-end", bin, cfg), 0);   /* start point */
 	free(out);
 	ASSERT_EQ(t_run(&out, "%s sync --backfill --config %s", bin, cfg), 0);
-	ASSERT_CONTAINS(out, "backfill: 3 rows upserted");
+	ASSERT_CONTAINS(out, "backfill: 4 rows upserted");
 	free(out);
-	same("after the backfill");
+	same("after the backfill (COPY into the empty table)");
+	/* again, into a table that has rows: upserts, the same result */
+	t_pg("t_sync", "UPDATE shop.shops SET name = 'stale' WHERE id = 5");
+	ASSERT_EQ(t_run(&out, "%s sync --backfill --config %s", bin, cfg), 0);
+	ASSERT_CONTAINS(out, "backfill: 4 rows upserted");
+	free(out);
+	same("after a second backfill (upserts)");
 
 	/* live changes: updates (also to the key), deletes, inserts, a transaction */
 	t_mysql("SET NAMES utf8mb4;"
@@ -180,7 +189,7 @@ TEST_TIMEOUT(read_model_equals_legacy_after_backfill_changes_and_replay, 120)
 	 * whatever --jobs */
 	t_pg("t_sync", "UPDATE shop.shops SET name = 'wrong' WHERE id = 1");
 	ASSERT_EQ(t_run(&out, "%s sync --backfill --jobs 1 --config %s", bin, cfg), 0);
-	ASSERT_CONTAINS(out, "backfill: 3 rows upserted");
+	ASSERT_CONTAINS(out, "backfill: 4 rows upserted");
 	free(out);
 	same("after a backfill with --jobs 1");
 	t_pg("t_sync", "ALTER TABLE shop.shops RENAME TO shops_gone");
@@ -198,7 +207,7 @@ TEST_TIMEOUT(read_model_equals_legacy_after_backfill_changes_and_replay, 120)
 	t_pg("t_sync", "TRUNCATE shop.shops");
 	ASSERT_EQ(t_run(&out, "%s cdc snapshot --config %s --output - 2>/dev/null | %s sync --stdin "
 	                "--config %s", bin, cfg, bin, cfg), 0);
-	ASSERT_CONTAINS(out, "3 events applied");
+	ASSERT_CONTAINS(out, "4 events applied");
 	free(out);
 	same("after a snapshot through sync --stdin");
 	/* events older than 0 s that sync has passed go */
