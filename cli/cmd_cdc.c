@@ -177,6 +177,8 @@ static int output_open(struct output *o, const char *cmd, const char *cfg_path, 
 				return -1;
 			}
 			o->have_outbox = true;
+			o->outbox.max_delay_ms = o->cfg.cdc.sink.max_delay_ms;
+			o->outbox.max_events = o->cfg.cdc.sink.max_events;
 			cdc_outbox_sink(&o->outbox, &sink);
 		} else if (!events_path && o->cfg.cdc.sink.kind == FC_SINK_NATS) {
 			const struct fc_conn *nc = fc_config_conn(&o->cfg, o->cfg.cdc.sink.connection);
@@ -501,6 +503,7 @@ static int cdc_stream(int argc, char **argv)
 	}
 	o.conn = fc_config_conn(&out.cfg, out.cfg.cdc.source);
 	o.server_id = server_id > 0 ? (unsigned)server_id : out.cfg.cdc.server_id;
+	o.heartbeat_ms = out.cfg.cdc.heartbeat_ms;
 	o.until_end = until_end;
 	o.retries = (int)retries;
 	if (!start && !gtid && have_resume)

@@ -268,12 +268,13 @@ static int load_mappings(struct loader *L, const struct fc_ynode *n)
 
 static int load_cdc(struct loader *L, const struct fc_ynode *n)
 {
-	static const char *const keys[] = { "source", "server_id", "sink", NULL };
+	static const char *const keys[] = { "source", "server_id", "heartbeat_ms", "sink", NULL };
 	static const char *const sink_keys[] = { "kind", "connection", "path", "stream", "subjects",
-	                                          NULL };
+	                                          "max_delay_ms", "max_events", NULL };
 	static const char *const sinks[] = { "outbox", "nats", "jsonl", NULL };
 	/* the keys each kind takes, in the order of enum fc_sink_kind */
-	static const char *const outbox_keys[] = { "kind", "connection", NULL };
+	static const char *const outbox_keys[] = { "kind", "connection", "max_delay_ms", "max_events",
+	                                            NULL };
 	static const char *const nats_keys[] = { "kind", "connection", "stream", "subjects", NULL };
 	static const char *const jsonl_keys[] = { "kind", "path", NULL };
 	static const char *const *const kind_keys[] = { outbox_keys, nats_keys, jsonl_keys };
@@ -295,7 +296,16 @@ static int load_cdc(struct loader *L, const struct fc_ynode *n)
 			return rc;
 		c->server_id = (unsigned)id;
 	}
+	c->heartbeat_ms = 10;
+	if ((v = fc_y_get(n, "heartbeat_ms"))) {
+		long long ms;
+		if ((rc = fc_y_int(L->d, v, "'heartbeat_ms'", 1, 60000, &ms, L->err)))
+			return rc;
+		c->heartbeat_ms = (unsigned)ms;
+	}
 	c->sink.kind = FC_SINK_OUTBOX;
+	c->sink.max_delay_ms = 10;
+	c->sink.max_events = 5000;
 	if ((v = fc_y_get(n, "sink"))) {
 		struct fc_ynode *k;
 		int kind;
@@ -321,9 +331,17 @@ static int load_cdc(struct loader *L, const struct fc_ynode *n)
 			            sinks[kind], key->str, list);
 		}
 		switch (c->sink.kind) {
-		case FC_SINK_OUTBOX:
+		case FC_SINK_OUTBOX: {
+			long long x;
 			rc = conn_ref(L, v, "connection", "'cdc.sink'", FC_CONN_POSTGRES, true, &c->sink.connection);
+			if (rc == 0 && (k = fc_y_get(v, "max_delay_ms")) &&
+			    (rc = fc_y_int(L->d, k, "'cdc.sink.max_delay_ms'", 0, 60000, &x, L->err)) == 0)
+				c->sink.max_delay_ms = (unsigned)x;
+			if (rc == 0 && (k = fc_y_get(v, "max_events")) &&
+			    (rc = fc_y_int(L->d, k, "'cdc.sink.max_events'", 1, 1000000, &x, L->err)) == 0)
+				c->sink.max_events = (unsigned)x;
 			break;
+		}
 		case FC_SINK_NATS:
 			rc = conn_ref(L, v, "connection", "'cdc.sink'", FC_CONN_NATS, true, &c->sink.connection);
 			if (rc == 0 && (k = fc_y_get(v, "stream"))) {

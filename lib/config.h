@@ -43,12 +43,15 @@ struct fc_cdc_config {
 	bool present;
 	const char *source;         /* a mysql connection */
 	unsigned server_id;         /* replica id, default 4242 */
+	unsigned heartbeat_ms;      /* server heartbeat when idle, default 10 */
 	struct {
 		enum fc_sink_kind kind;
 		const char *connection; /* outbox: postgres; nats: nats */
 		const char *path;       /* jsonl: file, "-" for stdout */
 		const char *stream;     /* nats: stream name, default FICUS */
 		const char *subjects;   /* nats: subject prefix, default ficus (ficus.<topic>) */
+		unsigned max_delay_ms;  /* outbox: commit a batch this old, default 10 */
+		unsigned max_events;    /* outbox: or this big, default 5000 */
 	} sink;
 	int line, col;
 };

@@ -432,7 +432,7 @@ if r.get("lat_p99_ms"):
                       "matched": num("lat_matched"), "commit_p50_ms": num("lat_p50_ms"), "commit_p99_ms": num("lat_p99_ms"),
                       "commit_max_ms": num("lat_max_ms"),
                       "steady_commit_p99_ms": num("lat_steady_p99_ms"), "steady_commit_max_ms": num("lat_steady_max_ms"), "insert_p50_ms": num("lat_ins_p50_ms"), "insert_p99_ms": num("lat_ins_p99_ms"),
-                      "batch_delay": "10 ms (cdc/outbox.c max_delay_ms; no config knob yet)"}
+                      "batch_delay": "10 ms (cdc.sink.max_delay_ms, default)"}
 else:
     out["latency"] = None
     print("\n3. latency: %s" % (r.get("latency_note") or "not measured"))
@@ -444,7 +444,7 @@ target("commit -> outbox commit p99", p99, "<=", 20, " ms")
 for k in ("pgloader_note", "latency_note", "retry_note"):
     if r.get(k): notes.append(r[k]); print("note: " + r[k])
 if p99 is not None:
-    n = "the outbox sink commits a PostgreSQL transaction when its oldest source commit is 10 ms old (or at 5000 events, or when the binlog is idle): cdc/outbox.c max_delay_ms, no config knob yet"
+    n = "the outbox sink commits a PostgreSQL transaction when its oldest source commit is 10 ms old (or at 5000 events, or when the binlog is idle): cdc.sink.max_delay_ms and max_events in the config, defaults"
     notes.append(n); print("note: " + n)
 print("versions: " + r.get("versions", ""))
 out["targets"], out["notes"] = targets, notes

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char good[] =
 	"connections:\n"
@@ -47,25 +48,31 @@ static int parse(const char *text, struct fc_config *cfg)
 	return rc;
 }
 
-/* The error for good[] with one line replaced (1-based line number). */
-static const char *with_line(int line, const char *replacement)
+/* good[] with one line replaced (1-based line number), into text. */
+static void replace_line(int line, const char *replacement, char *text, size_t n)
 {
-	char text[4096];
 	const char *p = good;
-	struct fc_config cfg;
 	size_t o = 0;
 	for (int l = 1; *p; l++) {
 		const char *nl = strchr(p, '\n');
 		size_t len = (size_t)(nl - p) + 1;
 		if (l == line)
-			o += (size_t)snprintf(text + o, sizeof text - o, "%s", replacement);
-		else {
+			o += (size_t)snprintf(text + o, n - o, "%s", replacement);
+		else if (o + len < n) {
 			memcpy(text + o, p, len);
 			o += len;
 		}
 		p += len;
 	}
 	text[o] = '\0';
+}
+
+/* The error for good[] with one line replaced (1-based line number). */
+static const char *with_line(int line, const char *replacement)
+{
+	char text[4096];
+	struct fc_config cfg;
+	replace_line(line, replacement, text, sizeof text);
 	setenv("T_PW", "hunter2", 1);
 	if (parse(text, &cfg) == 0) {
 		fc_config_release(&cfg);
@@ -302,10 +309,10 @@ TEST(sink_keys_per_kind)
 {
 	ASSERT_STR_EQ(with_line(9, "  sink: { kind: outbox, connection: newdb, path: /tmp/x }\n"),
 	              "conf/ficus.yaml:9:44: 'cdc.sink' of kind outbox takes no 'path' (it takes: "
-	              "kind, connection)");
+	              "kind, connection, max_delay_ms, max_events)");
 	ASSERT_STR_EQ(with_line(9, "  sink: { kind: outbox, connection: newdb, stream: S }\n"),
 	              "conf/ficus.yaml:9:44: 'cdc.sink' of kind outbox takes no 'stream' (it takes: "
-	              "kind, connection)");
+	              "kind, connection, max_delay_ms, max_events)");
 	ASSERT_STR_EQ(with_line(9, "  sink: { kind: jsonl, connection: newdb }\n"),
 	              "conf/ficus.yaml:9:24: 'cdc.sink' of kind jsonl takes no 'connection' (it "
 	              "takes: kind, path)");
@@ -320,6 +327,30 @@ TEST(sink_keys_per_kind)
 	ASSERT_STR_EQ(with_line(9, "  sink: { kind: jsonl, path: /tmp/events.jsonl }\n"),
 	              "(loaded without error)");
 	ASSERT_STR_EQ(with_line(9, "  sink: { kind: jsonl }\n"), "(loaded without error)");
+}
+
+TEST(outbox_batching_and_heartbeat)
+{
+	struct fc_config cfg;
+	char text[4096];
+
+	setenv("T_PW", "hunter2", 1);
+	setenv("T_TOKEN", "tok", 1);
+	ASSERT_EQ(parse(good, &cfg), 0);
+	ASSERT_EQ(cfg.cdc.heartbeat_ms, 10);
+	ASSERT_EQ(cfg.cdc.sink.max_delay_ms, 10);
+	ASSERT_EQ(cfg.cdc.sink.max_events, 5000);
+	fc_config_release(&cfg);
+	replace_line(9, "  heartbeat_ms: 250\n  sink: { kind: outbox, connection: newdb, "
+	             "max_delay_ms: 0, max_events: 100 }\n", text, sizeof text);
+	ASSERT_EQ(parse(text, &cfg), 0);
+	ASSERT_EQ(cfg.cdc.heartbeat_ms, 250);
+	ASSERT_EQ(cfg.cdc.sink.max_delay_ms, 0);
+	ASSERT_EQ(cfg.cdc.sink.max_events, 100);
+	fc_config_release(&cfg);
+	ASSERT_STR_EQ(with_line(9, "  sink: { kind: outbox, connection: newdb, max_events: 0 }\n"),
+	              "conf/ficus.yaml:9:56: 'cdc.sink.max_events' must be between 1 and 1000000, not 0");
+	ASSERT_CONTAINS(with_line(8, "  heartbeat_ms: -5\n"), "conf/ficus.yaml:8:17: 'heartbeat_ms'");
 }
 
 TEST(admin_token_env_or_file_not_both)
