@@ -18,7 +18,8 @@
 #
 # Environment: DEMO_ROWS shops (default 2000); DEMO_FAST=1 short phases
 # (the test in `make test` uses it); DEMO_PORT the first of four ports
-# (default 18080: router, +1 admin API, +11 legacy, +12 shop service).
+# (default 18080: router, +1 admin API, +11 legacy, +12 shop service);
+# DEMO_DIR the folder for its config, pids and logs (default .sandbox/demo).
 # `make demo` runs it after installing packages and building; `make
 # demo-down` stops the processes and the sandbox.
 set -euo pipefail
@@ -29,7 +30,7 @@ FAST=${DEMO_FAST:-0}
 PORT=${DEMO_PORT:-18080}
 ADMIN_PORT=$((PORT + 1)) LEGACY_PORT=$((PORT + 11)) SHOP_PORT=$((PORT + 12))
 FICUS=bin/ficus
-DEMO=.sandbox/demo
+DEMO=$(realpath -m "${DEMO_DIR:-.sandbox/demo}")
 CFG=$DEMO/ficus.yaml
 
 # --- processes -----------------------------------------------------------
@@ -98,7 +99,7 @@ mappings: $(pwd)/mappings
 router:
   listen: 127.0.0.1:$PORT
   workers: 2
-  admin: { listen: "127.0.0.1:$ADMIN_PORT", token_file: $(pwd)/$DEMO/admin.token }
+  admin: { listen: "127.0.0.1:$ADMIN_PORT", token_file: $DEMO/admin.token }
   upstreams:
     legacy: { url: "http://127.0.0.1:$LEGACY_PORT" }
     shop:   { url: "http://127.0.0.1:$SHOP_PORT" }
@@ -233,6 +234,7 @@ step "13. The operator's screen"
 $FICUS status --config "$CFG" || true
 
 step "Done in $(( $(date +%s) - T0 )) s. Look around"
+CFG=$(realpath --relative-to=. "$CFG") DEMO=$(realpath --relative-to=. "$DEMO")
 cat <<TXT
 Everything keeps running:
   bin/ficus status --config $CFG              # cdc, bus, sync, routes, verify
