@@ -56,6 +56,26 @@ static const char *pg_encoding(const char *charset)
 }
 
 /* Builds the statements of one entity from the live schemas. */
+/* Appends the target table, "schema"."name", and with cols its column
+ * list, " (a, b, ...)". */
+static void put_target(struct fc_buf *b, const struct map_entity *e, bool cols)
+{
+	if (e->to.schema[0]) {
+		fc_quote_pg(b, e->to.schema);
+		fc_buf_putc(b, '.');
+	}
+	fc_quote_pg(b, e->to.name);
+	if (!cols)
+		return;
+	fc_buf_puts(b, " (");
+	for (size_t i = 0; i < e->ncolumns; i++) {
+		if (i)
+			fc_buf_puts(b, ", ");
+		fc_quote_pg(b, e->columns[i].target);
+	}
+	fc_buf_putc(b, ')');
+}
+
 static int prepare(struct cdc_sync *s, const struct map_entity *e, struct cdc_sync_entity *pe,
                    struct fc_err *err)
 {
@@ -115,20 +135,10 @@ static int prepare(struct cdc_sync *s, const struct map_entity *e, struct cdc_sy
 
 	/* INSERT ... ON CONFLICT (key) DO UPDATE */
 	fc_buf_puts(&up, "INSERT INTO ");
-	if (e->to.schema[0]) {
-		fc_quote_pg(&up, e->to.schema);
-		fc_buf_putc(&up, '.');
-	}
-	fc_quote_pg(&up, e->to.name);
-	fc_buf_puts(&up, " (");
-	for (size_t i = 0; i < e->ncolumns; i++) {
-		if (i)
-			fc_buf_puts(&up, ", ");
-		fc_quote_pg(&up, e->columns[i].target);
-	}
+	put_target(&up, e, true);
 	/* one statement a batch: every column as a text array, unnested, each
 	 * element cast or converted the way the column spec says */
-	fc_buf_puts(&up, ") SELECT ");
+	fc_buf_puts(&up, " SELECT ");
 	for (size_t i = 0; i < e->ncolumns; i++) {
 		const struct map_column *c = &e->columns[i];
 		const struct fc_column_info *ci = fc_table_column(&src, c->source);
@@ -207,23 +217,11 @@ static int prepare(struct cdc_sync *s, const struct map_entity *e, struct cdc_sy
 			}
 		}
 		fc_buf_puts(&cp, "COPY ");
+		put_target(&cp, e, true);
+		fc_buf_puts(&cp, " FROM STDIN");
 		fc_buf_puts(&pr, "SELECT 1 FROM ");
-		if (e->to.schema[0]) {
-			fc_quote_pg(&cp, e->to.schema);
-			fc_buf_putc(&cp, '.');
-			fc_quote_pg(&pr, e->to.schema);
-			fc_buf_putc(&pr, '.');
-		}
-		fc_quote_pg(&cp, e->to.name);
-		fc_quote_pg(&pr, e->to.name);
+		put_target(&pr, e, false);
 		fc_buf_puts(&pr, " LIMIT 1");
-		fc_buf_puts(&cp, " (");
-		for (size_t i = 0; i < e->ncolumns; i++) {
-			if (i)
-				fc_buf_puts(&cp, ", ");
-			fc_quote_pg(&cp, e->columns[i].target);
-		}
-		fc_buf_puts(&cp, ") FROM STDIN");
 		if (ok && cp.ptr && pr.ptr) {
 			pe->copy_sql = fc_buf_detach(&cp);
 			pe->probe = fc_buf_detach(&pr);
@@ -233,11 +231,7 @@ static int prepare(struct cdc_sync *s, const struct map_entity *e, struct cdc_sy
 	}
 
 	fc_buf_puts(&del, "DELETE FROM ");
-	if (e->to.schema[0]) {
-		fc_quote_pg(&del, e->to.schema);
-		fc_buf_putc(&del, '.');
-	}
-	fc_quote_pg(&del, e->to.name);
+	put_target(&del, e, false);
 	fc_buf_puts(&del, " WHERE ");
 	for (size_t k = 0; k < e->nkey; k++) {
 		const struct fc_column_info *di = fc_table_column(&dst, e->to_key[k]);
@@ -612,13 +606,41 @@ out:
 	return rc;
 }
 
+/* Reads the next chunk of backfill rows (key order, after last unless
+ * first) into *res, and notes its last key in last. */
+static int read_chunk(struct cdc_sync *s, struct cdc_sync_entity *pe, char last[][256], bool first,
+                      size_t chunk, MYSQL_RES **res, struct fc_err *err)
+{
+	const struct map_entity *e = pe->e;
+	struct fc_buf q = FC_BUF_INIT;
+	size_t rows;
+
+	fc_buf_puts(&q, pe->select_head);
+	fc_mysql_keyset_tail(&q, e->from_key, e->nkey, last, first, chunk);
+	if (!q.ptr || mysql_real_query(s->my, q.ptr, q.len) || !(*res = mysql_store_result(s->my))) {
+		fc_buf_release(&q);
+		return fc_errf(err, FC_ESQL, "entity '%s': reading %s: %s", e->name, e->from.text,
+		               mysql_error(s->my));
+	}
+	fc_buf_release(&q);
+	rows = (size_t)mysql_num_rows(*res);
+	if (rows) {
+		MYSQL_ROW row;
+		mysql_data_seek(*res, rows - 1);
+		row = mysql_fetch_row(*res);
+		for (size_t k = 0; k < e->nkey; k++)
+			snprintf(last[k], 256, "%s", row[k] ? row[k] : "");
+		mysql_data_seek(*res, 0);
+	}
+	return 0;
+}
+
 /* Backfill by upserts: into a table that has rows already, or where the
  * values need SQL to become the column's (casts, charsets). */
 static int backfill_upsert(struct cdc_sync *s, struct cdc_sync_entity *pe, size_t chunk,
                            void (*progress)(void *ctx, unsigned long long done), void *ctx,
                            struct fc_err *err)
 {
-	const struct map_entity *e = pe->e;
 	unsigned long long done = 0;
 	char last[16][256];
 	bool first = true;
@@ -629,18 +651,10 @@ static int backfill_upsert(struct cdc_sync *s, struct cdc_sync_entity *pe, size_
 	 * waiting: the next chunk is read from the legacy database while
 	 * PostgreSQL writes this one. */
 	for (;;) {
-		struct fc_buf q = FC_BUF_INIT;
 		MYSQL_RES *res;
 		size_t rows;
-		fc_buf_puts(&q, pe->select_head);
-		fc_mysql_keyset_tail(&q, e->from_key, e->nkey, last, first, chunk);
-		if (!q.ptr || mysql_real_query(s->my, q.ptr, q.len) || !(res = mysql_store_result(s->my))) {
-			rc = fc_errf(err, FC_ESQL, "entity '%s': reading %s: %s", e->name, e->from.text,
-			             mysql_error(s->my));
-			fc_buf_release(&q);
+		if ((rc = read_chunk(s, pe, last, first, chunk, &res, err)))
 			break;
-		}
-		fc_buf_release(&q);
 		if (pending) {
 			size_t n = pending;
 			pending = 0;
@@ -654,12 +668,6 @@ static int backfill_upsert(struct cdc_sync *s, struct cdc_sync_entity *pe, size_
 		}
 		rows = (size_t)mysql_num_rows(res);
 		if (rows) {
-			MYSQL_ROW row;
-			mysql_data_seek(res, rows - 1);
-			row = mysql_fetch_row(res);
-			for (size_t k = 0; k < e->nkey; k++)
-				snprintf(last[k], sizeof last[k], "%s", row[k] ? row[k] : "");
-			mysql_data_seek(res, 0);
 			if ((rc = upsert_rows_ex(s, pe, res, NULL, NULL, 0, true, &pending, err))) {
 				mysql_free_result(res);
 				break;
@@ -729,19 +737,11 @@ static int backfill_copy(struct cdc_sync *s, struct cdc_sync_entity *pe, size_t 
 		return pg_check(r, PGRES_COPY_IN, "COPY", e->name, err);
 	PQclear(r);
 	for (;;) {
-		struct fc_buf q = FC_BUF_INIT;
 		MYSQL_RES *res;
-		MYSQL_ROW row = NULL, prev = NULL;
+		MYSQL_ROW row;
 		size_t rows = 0;
-		fc_buf_puts(&q, pe->select_head);
-		fc_mysql_keyset_tail(&q, e->from_key, e->nkey, last, first, chunk);
-		if (!q.ptr || mysql_real_query(s->my, q.ptr, q.len) || !(res = mysql_store_result(s->my))) {
-			rc = fc_errf(err, FC_ESQL, "entity '%s': reading %s: %s", e->name, e->from.text,
-			             mysql_error(s->my));
-			fc_buf_release(&q);
+		if ((rc = read_chunk(s, pe, last, first, chunk, &res, err)))
 			break;
-		}
-		fc_buf_release(&q);
 		fc_buf_reset(&out);
 		while (rc == 0 && (row = mysql_fetch_row(res))) {
 			unsigned long *lens = mysql_fetch_lengths(res);
@@ -757,14 +757,11 @@ static int backfill_copy(struct cdc_sync *s, struct cdc_sync_entity *pe, size_t 
 			}
 			if (rc == 0)
 				rc = fc_buf_putc(&out, '\n');
-			prev = row;
 			rows++;
 		}
 		if (rc) {
 			rc = fc_errf(err, FC_ENOMEM, "out of memory");
 		} else if (rows) {
-			for (size_t k = 0; k < e->nkey; k++)
-				snprintf(last[k], sizeof last[k], "%s", prev[k] ? prev[k] : "");
 			if (PQputCopyData(s->pg, out.ptr, (int)out.len) != 1)
 				rc = fc_errf(err, FC_ESQL, "entity '%s': COPY: %s", e->name,
 				             PQerrorMessage(s->pg));
