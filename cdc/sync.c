@@ -567,7 +567,14 @@ int cdc_sync_keys(struct cdc_sync *s, const struct map_entity *e, char *const *k
 		}
 		fc_buf_putc(&q, ')');
 	}
-	fc_buf_putc(&q, ')');
+	/* A locking read: MariaDB sends a transaction to its replicas when it
+	 * is in the binlog, a moment before InnoDB makes it visible (with
+	 * semi-sync replication AFTER_SYNC, until a replica acknowledges). A
+	 * plain read in that moment misses the row of the event being applied,
+	 * and nothing would bring it later; a locking read waits for the
+	 * writer's commit and sees the row. The shared locks go at the
+	 * statement's end (autocommit). */
+	fc_buf_puts(&q, ") LOCK IN SHARE MODE");
 	if (!q.ptr) {
 		rc = fc_errf(err, FC_ENOMEM, "out of memory");
 		goto out;

@@ -18,7 +18,7 @@
 #
 # Environment: DEMO_ROWS shops (default 2000); DEMO_FAST=1 short phases
 # (the test in `make test` uses it); DEMO_PORT the first of four ports
-# (default 18080: router, +1 admin API, +11 legacy, +12 shop service);
+# (default 18380: router, +1 admin API, +11 legacy, +12 shop service);
 # DEMO_DIR the folder for its config, pids and logs (default .sandbox/demo).
 # `make demo` runs it after installing packages and building; `make
 # demo-down` stops the processes and the sandbox.
@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 
 ROWS=${DEMO_ROWS:-2000}
 FAST=${DEMO_FAST:-0}
-PORT=${DEMO_PORT:-18080}
+PORT=${DEMO_PORT:-18380}
 ADMIN_PORT=$((PORT + 1)) LEGACY_PORT=$((PORT + 11)) SHOP_PORT=$((PORT + 12))
 FICUS=bin/ficus
 DEMO=$(realpath -m "${DEMO_DIR:-.sandbox/demo}")
@@ -61,11 +61,16 @@ fi
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 fail() { echo "demo: FAILED: $*" >&2; echo "logs: $DEMO/*.log" >&2; exit 1; }
-# wait_http URL: until it answers (10 s)
+# wait_http NAME URL: until it answers (10 s), and it is our NAME that answers
 wait_http() {
-  for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
-  fail "$1 does not answer"
+  for _ in $(seq 1 100); do
+    kill -0 "$(cat "$DEMO/$1.pid")" 2>/dev/null || fail "$1 stopped: $(tail -n 3 "$DEMO/$1.log")"
+    curl -fs -o /dev/null "$2" && return 0
+    sleep 0.1
+  done
+  fail "$1 does not answer on $2 (log: $DEMO/$1.log)"
 }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pause() { sleep "$([ "$FAST" = 1 ] && echo "$2" || echo "$1")"; }
 legacy_sql() { mariadb --no-defaults --default-character-set=utf8mb4 -h127.0.0.1 -P"$FICUS_MYSQL_PORT" -uroot baemin "$@"; }
 target_sql() { psql -h 127.0.0.1 -p "$FICUS_PG_PORT" -U postgres services "$@"; }
@@ -85,6 +90,10 @@ caught_up() {
 T0=$(date +%s)
 mkdir -p "$DEMO"
 stop_all   # an earlier demo's processes
+
+for p in $PORT $ADMIN_PORT $LEGACY_PORT $SHOP_PORT; do
+  port_busy "$p" && fail "port $p is in use by another program (the demo uses DEMO_PORT=$PORT, +1, +11, +12: set another DEMO_PORT)"
+done
 
 step "1. Real servers on loopback (MariaDB with binlog, PostgreSQL 15, NATS JetStream)"
 FICUS_SKIP_DEPS=1 bash scripts/sandbox.sh up
@@ -152,10 +161,10 @@ echo "ficus sync follows the outbox (log: $DEMO/sync.log)"
 step "7. The monolith and the new shop service, behind the ficus router"
 start legacy bin/baemin-legacy --config "$CFG" --listen "127.0.0.1:$LEGACY_PORT"
 start shop bin/baemin-shop --config "$CFG" --listen "127.0.0.1:$SHOP_PORT"
-wait_http "http://127.0.0.1:$LEGACY_PORT/health"
-wait_http "http://127.0.0.1:$SHOP_PORT/health"
+wait_http legacy "http://127.0.0.1:$LEGACY_PORT/health"
+wait_http shop "http://127.0.0.1:$SHOP_PORT/health"
 start router $FICUS route serve --config "$CFG"
-wait_http "http://127.0.0.1:$PORT/shops/1"
+wait_http router "http://127.0.0.1:$PORT/shops/1"
 echo "legacy monolith  http://127.0.0.1:$LEGACY_PORT   (MariaDB)"
 echo "new shop service http://127.0.0.1:$SHOP_PORT   (PostgreSQL read model)"
 echo "router           http://127.0.0.1:$PORT   admin http://127.0.0.1:$ADMIN_PORT"
