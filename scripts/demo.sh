@@ -181,15 +181,15 @@ start load bin/baemin-load --target "127.0.0.1:$PORT" --seconds 600 --rate 200 \
 pause 3 2
 tail -n 1 "$DEMO/load.log"
 
-phase() {  # phase NAME SECONDS: run, then show what the router and the load saw
+phase() {  # phase NAME SECONDS FAST_SECONDS: run, then show which side served the shop reads
   local before after
   before=$(reads)
   pause "$2" "$3"
   after=$(reads)
-  set -- $before $after
-  local l=$(( $3 - $1 )) n=$(( $4 - $2 ))
-  printf 'shop reads in this phase: %d by legacy, %d by new (%d %% new); load errors so far: %s\n' \
-    "$l" "$n" "$(( (l + n) ? 100 * n / (l + n) : 0 ))" \
+  set -- "$1" $before $after
+  local l=$(( $4 - $2 )) n=$(( $5 - $3 ))
+  printf '%-10s %5d shop reads: %5d by legacy, %5d by new (%3d %% new); load errors so far: %s\n' \
+    "$1:" "$(( l + n ))" "$l" "$n" "$(( (l + n) ? 100 * n / (l + n) : 0 ))" \
     "$(tail -n 1 "$DEMO/load.log" | sed -n 's/.*errors \([0-9]*\).*/\1/p')"
 }
 
@@ -201,9 +201,9 @@ diffs=$($FICUS status --json --config "$CFG" | tr ',' '\n' | sed -n 's/.*"shadow
 echo "shadow differences: ${diffs:-?}"
 [ "${diffs:-1}" = 0 ] || echo "(differences are in $DEMO/router.log's shadow file; see docs/router.md)"
 $FICUS route shift shop-detail 10% --config "$CFG"
-phase split10 5 3
+phase "split 10%" 5 3
 $FICUS route shift shop-detail 50% --config "$CFG"
-phase split50 5 3
+phase "split 50%" 5 3
 $FICUS route mode shop-detail new --config "$CFG"
 phase new 5 3
 
