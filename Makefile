@@ -11,7 +11,7 @@
 #   make bench           benchmarks (bench-cdc: ficus next to its peers; bench-sync: backfill, apply, latency)
 
 CC       ?= cc
-PKGS     := libmariadb libpq yaml-0.1 libpcre2-8 libnats libisal
+PKGS     := libmariadb libpq yaml-0.1 libpcre2-8 libnats libisal jansson
 SANITIZE ?=
 TESTS    ?=
 

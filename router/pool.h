@@ -13,18 +13,21 @@
 #include "http.h"
 #include "loop.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #define RT_POOL_IDLE 64
 
 struct rt_client;
+struct rt_shadow_job;
 
 struct rt_upconn {
 	struct rt_io io;
 	struct rt_pool *pool;
 	int up;                     /* upstream index */
 	struct rt_client *client;   /* bound exchange, NULL when idle */
+	struct rt_shadow_job *job;  /* or the bound shadow copy (shadow pool) */
 	struct rt_upconn *prev, *next;  /* idle list, busy list or dead list */
 	int list;                   /* which of them (enum in pool.c) */
 	bool connected;             /* connect finished */
@@ -48,6 +51,7 @@ struct rt_pool {
 	struct rt_upconn *busy;        /* bound connections, for timeouts */
 	struct rt_upconn *dead;
 	void (*on_event)(struct rt_io *io, uint32_t events);
+	atomic_int *idle_total;        /* per upstream, shared: idle count of all pools, or NULL */
 	unsigned long long opened, reused;
 };
 

@@ -584,7 +584,8 @@ TEST_TIMEOUT(router_fallback_to_legacy, 60)
 	struct env e;
 	struct rd *r;
 	struct msg m;
-	start(&e, ROUTES_BASIC, 1, "");
+	/* the breaker would open after 5 failures: here it must not yet */
+	start(&e, ROUTES_BASIC "  breaker: { failures: 100 }\n", 1, "");
 	r = open_rd(e.port);
 	/* new answers 503: the GET is answered by legacy */
 	exchange(r, "GET /shops/fail-new/503 HTTP/1.1\r\nHost: t\r\n\r\n", &m);
