@@ -161,7 +161,7 @@ bool rt_msg_dropped(const struct rt_msg *m, struct fc_span name)
 	static const char *const always[] = {
 		"connection", "keep-alive", "proxy-connection", "te", "trailer",
 		"transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization",
-		"content-length", "via", "x-forwarded-for", "x-forwarded-proto", NULL,
+		"content-length", "via", "x-forwarded-for", "x-forwarded-proto", "expect", NULL,
 	};
 	for (int i = 0; always[i]; i++)
 		if (span_is(name, always[i]))

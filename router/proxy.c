@@ -284,6 +284,7 @@ static int rq_headers(http_parser *p)
 	char host[300];
 	const char *method = http_method_str((enum http_method)p->method);
 	struct rt_gen *g = w->gen;
+	struct fc_span expect;
 
 	if (p->http_major != 1)
 		return refuse(c, 505, "only HTTP/1.x is served");
@@ -298,6 +299,9 @@ static int rq_headers(http_parser *p)
 		return refuse(c, 400, "unsupported Transfer-Encoding (only chunked)");
 	if (!rt_url_path(rt_msg_url(&c->req), &path, &target))
 		return refuse(c, 400, "bad request target");
+	expect = rt_msg_get(&c->req, "expect");
+	if (expect.ptr && !(expect.len == 12 && strncasecmp(expect.ptr, "100-continue", 12) == 0))
+		return refuse(c, 417, "only Expect: 100-continue is supported");
 
 	c->busy = true;
 	c->req_done = c->resp_started = c->retried = c->retried_stale = false;
@@ -343,6 +347,11 @@ static int rq_headers(http_parser *p)
 	if (rt_http_request_head(&c->replay, p, &c->req, target, &fwd))
 		return refuse(c, 431, "request head too large");
 	dispatch(c);
+	/* the client waits for a go before sending its body: we stream it
+	 * anyway, so say so at once (the upstream never sees Expect) */
+	if (expect.ptr && !c->fail && !c->client_10 && c->req_framing != RT_BODY_NONE &&
+	    fc_buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n"))
+		c->fail = F_BROKEN;
 	return 0;
 }
 

@@ -242,6 +242,8 @@ static void upstream_conn(int fd, const char *name)
 			status = atoi(s + 10);
 		if (!strcmp(path, "/slow"))
 			sleep(2);
+		if (!strcmp(path, "/slow-new") && !strcmp(name, "new"))
+			sleep(2);
 		n = snprintf(body, sizeof body,
 		             "name=%s method=%s path=%s conn=%d req=%d xff=%s proto=%s via=%s hop=%s "
 		             "framing=%s body=%.*s",
@@ -249,6 +251,31 @@ static void upstream_conn(int fd, const char *name)
 		             m.chunked ? "chunked" : "length", (int)(m.body_len > 60000 ? 60000 : m.body_len),
 		             m.body);
 		msg_free(&m);
+		if ((s = strstr(path, "/json/"))) {
+			/* the same document, keys in another order on new; served_at
+			 * always differs; /json/diff differs in id on new */
+			if (!strcmp(name, "new"))
+				n = snprintf(body, sizeof body,
+				             "{\"items\":[{\"sku\":\"a\",\"served_at\":%d}],"
+				             "\"served_at\":\"new-%d\",\"id\":%d}",
+				             nreq, nreq, strstr(s, "diff") ? 8 : 7);
+			else
+				n = snprintf(body, sizeof body,
+				             "{\"id\":7,\"served_at\":\"legacy-%d\",\"items\":[{\"served_at\":%d,"
+				             "\"sku\":\"a\"}]}", nreq, (int)getpid());
+		}
+		if ((s = strstr(path, "/big/"))) {
+			/* N MiB of 'x', written as fast as the reader takes them */
+			long total = atol(s + 5) << 20;
+			char head[128];
+			memset(body, 'x', 65536);
+			snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: %ld\r\n\r\n", total);
+			send_all(fd, head, strlen(head));
+			for (long sent = 0; sent < total; sent += 65536)
+				if (send_all(fd, body, 65536))
+					_exit(0);
+			continue;
+		}
 		if (!strcmp(path, "/chunked")) {
 			char out[80000];
 			int o = snprintf(out, sizeof out, "HTTP/1.1 %d X\r\nTransfer-Encoding: chunked\r\n\r\n",
@@ -317,31 +344,44 @@ static pid_t start_upstream(int port, const char *name)
 /* --- the router ---------------------------------------------------------- */
 
 struct env {
-	int port, legacy_port, new_port;
+	int port, legacy_port, new_port, admin_port;
 	pid_t legacy, new_, ficus;
 	const char *dir;
+	char cfg[4096];          /* the config file's path */
 };
+
+#define TOKEN "t0k-secret"
+
+/* (Re)writes the config: both upstreams, the admin API, routes (YAML list
+ * items, maybe followed by more router keys). */
+static void write_config(struct env *e, const char *routes, int workers)
+{
+	char cfg[8192];
+	snprintf(cfg, sizeof cfg,
+	         "connections:\n  legacy: { kind: mysql, dsn: \"mysql://root@127.0.0.1:1/x\" }\n"
+	         "router:\n  listen: 127.0.0.1:%d\n  workers: %d\n"
+	         "  admin: { listen: 127.0.0.1:%d, token: " TOKEN " }\n"
+	         "  upstreams:\n    mono: { url: \"http://127.0.0.1:%d\" }\n"
+	         "    shop: { url: \"http://127.0.0.1:%d\" }\n"
+	         "  default: mono\n  routes:\n%s",
+	         e->port, workers, e->admin_port, e->legacy_port, e->new_port, routes);
+	t_write(e->dir, "ficus.yaml", cfg);
+	snprintf(e->cfg, sizeof e->cfg, "%s/ficus.yaml", e->dir);
+}
 
 /* Starts both upstreams (unless down: "legacy", "new" or "") and ficus
  * with routes (YAML list items) on workers threads. */
 static void start(struct env *e, const char *routes, int workers, const char *down)
 {
-	char cfg[8192], path[4096];
+	const char *path = e->cfg;
 	e->dir = t_tmpdir();
 	e->port = free_port();
 	e->legacy_port = free_port();
 	e->new_port = free_port();
+	e->admin_port = free_port();
 	e->legacy = strcmp(down, "legacy") ? start_upstream(e->legacy_port, "legacy") : 0;
 	e->new_ = strcmp(down, "new") ? start_upstream(e->new_port, "new") : 0;
-	snprintf(cfg, sizeof cfg,
-	         "connections:\n  legacy: { kind: mysql, dsn: \"mysql://root@127.0.0.1:1/x\" }\n"
-	         "router:\n  listen: 127.0.0.1:%d\n  workers: %d\n"
-	         "  upstreams:\n    mono: { url: \"http://127.0.0.1:%d\" }\n"
-	         "    shop: { url: \"http://127.0.0.1:%d\" }\n"
-	         "  default: mono\n  routes:\n%s",
-	         e->port, workers, e->legacy_port, e->new_port, routes);
-	t_write(e->dir, "ficus.yaml", cfg);
-	snprintf(path, sizeof path, "%s/ficus.yaml", e->dir);
+	write_config(e, routes, workers);
 	if ((e->ficus = fork()) == 0) {
 		char log[4096];
 		snprintf(log, sizeof log, "%s/ficus.log", e->dir);
@@ -743,4 +783,206 @@ TEST_TIMEOUT(router_fifty_parallel_clients, 120)
 	}
 	ASSERT_EQ(failed, 0);
 	stop(&e);
+}
+
+/* --- the admin API, live changes, reloads -------------------------------- */
+
+/* One admin request (token may be NULL); the response in *m. */
+static void admin_req(struct env *e, const char *method, const char *path, const char *body,
+                      const char *token, struct msg *m)
+{
+	char req[4096];
+	struct rd *r = open_rd(e->admin_port);
+	char auth[128] = "";
+	if (token)
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", token);
+	snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: a\r\n%sContent-Length: %zu\r\n\r\n%s",
+	         method, path, auth, body ? strlen(body) : 0, body ? body : "");
+	exchange(r, req, m);
+	close_rd(r);
+}
+
+/* The number after "key": in the route's (or upstream's) JSON object named
+ * name of GET /routes; -1 when absent. */
+static long long route_num(struct env *e, const char *name, const char *key)
+{
+	struct msg m;
+	char pat[128];
+	const char *p, *k;
+	long long v = -1;
+	admin_req(e, "GET", "/routes", NULL, TOKEN, &m);
+	snprintf(pat, sizeof pat, "\"name\":\"%s\"", name);
+	if ((p = strstr(m.body, pat))) {
+		snprintf(pat, sizeof pat, "\"%s\":", key);
+		if ((k = strstr(p, pat)) && k < strchr(p, '}'))
+			v = atoll(k + strlen(pat));
+	}
+	msg_free(&m);
+	return v;
+}
+
+/* The route's or upstream's string value of key in GET /routes ("" if none). */
+static const char *route_str(struct env *e, const char *name, const char *key, char *out,
+                             size_t size)
+{
+	struct msg m;
+	char pat[128];
+	const char *p, *k;
+	out[0] = '\0';
+	admin_req(e, "GET", "/routes", NULL, TOKEN, &m);
+	snprintf(pat, sizeof pat, "\"name\":\"%s\"", name);
+	if ((p = strstr(m.body, pat))) {
+		snprintf(pat, sizeof pat, "\"%s\":\"", key);
+		if ((k = strstr(p, pat)) && k < strchr(p, '}'))
+			snprintf(out, size, "%.*s", (int)strcspn(k + strlen(pat), "\""), k + strlen(pat));
+	}
+	msg_free(&m);
+	return out;
+}
+
+/* Which upstream answered GET path for user (X-User-Id) on a new connection. */
+static const char *side_of(struct env *e, const char *path, int user, char *out, size_t size)
+{
+	char req[256];
+	struct msg m;
+	struct rd *r = open_rd(e->port);
+	snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: t\r\nX-User-Id: u%d\r\n\r\n", path, user);
+	exchange(r, req, &m);
+	field_of(m.body, "name", out, size);
+	msg_free(&m);
+	close_rd(r);
+	return out;
+}
+
+TEST_TIMEOUT(router_admin_status_shift_mode_reload, 90)
+{
+	struct env e;
+	struct msg m;
+	char *out = NULL, side[32];
+	int rc;
+	start(&e, ROUTES_BASIC, 2, "");
+
+	/* the token is required, and must be the right one */
+	admin_req(&e, "GET", "/routes", NULL, NULL, &m);
+	ASSERT_EQ(m.status, 401);
+	msg_free(&m);
+	admin_req(&e, "GET", "/routes", NULL, "wrong", &m);
+	ASSERT_EQ(m.status, 401);
+	msg_free(&m);
+	admin_req(&e, "GET", "/metrics", NULL, NULL, &m);
+	ASSERT_EQ(m.status, 401);
+	msg_free(&m);
+
+	/* the contract's shape */
+	admin_req(&e, "GET", "/routes", NULL, TOKEN, &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_CONTAINS(m.body, "{\"routes\":[{\"name\":\"shop-new\",\"mode\":\"new\",\"weight\":0,"
+	                        "\"legacy\":\"mono\",\"new\":\"shop\",\"requests\":0,\"errors\":0,"
+	                        "\"fallbacks\":0,\"shadow_compared\":0,\"shadow_diffs\":0,"
+	                        "\"shadow_dropped\":0,\"rps\":");
+	ASSERT_CONTAINS(m.body, "{\"name\":\"slow\",\"mode\":\"legacy\",\"weight\":0,\"legacy\":\"mono\","
+	                        "\"new\":null,");
+	ASSERT_CONTAINS(m.body, "\"upstreams\":[{\"name\":\"mono\",\"url\":\"http://127.0.0.1:");
+	ASSERT_CONTAINS(m.body, "\"breaker\":\"closed\",\"consecutive_failures\":0,\"pool_idle\":");
+	ASSERT_CONTAINS(m.body, "\"config\":\"");
+	ASSERT_CONTAINS(m.body, "\"reloaded_at\":\"20");
+	msg_free(&m);
+
+	/* split at 25 %: find a user on legacy, shift to 100 %: it moves */
+	int user = 0;
+	while (strcmp(side_of(&e, "/split", user, side, sizeof side), "legacy"))
+		user++;
+	rc = t_run(&out, "%s route shift split 100%% --config %s", t_env("FICUS_BIN"), e.cfg);
+	printf("%s", out);
+	ASSERT_EQ(rc, 0);
+	ASSERT_CONTAINS(out, "split");
+	ASSERT_CONTAINS(out, "100%");
+	free(out);
+	for (int u = 0; u < 20; u++)
+		ASSERT_STR_EQ(side_of(&e, "/split", u, side, sizeof side), "new");
+	rc = t_run(&out, "%s route mode split legacy --config %s", t_env("FICUS_BIN"), e.cfg);
+	ASSERT_EQ(rc, 0);
+	free(out);
+	for (int u = 0; u < 20; u++)
+		ASSERT_STR_EQ(side_of(&e, "/split", u, side, sizeof side), "legacy");
+	rc = t_run(&out, "%s route status --config %s", t_env("FICUS_BIN"), e.cfg);
+	printf("%s", out);
+	ASSERT_EQ(rc, 0);
+	ASSERT_CONTAINS(out, "split                    legacy   100%  legacy=mono new=shop  requests=");
+	ASSERT_CONTAINS(out, "breaker=closed");
+	free(out);
+	rc = t_run(&out, "%s route status --json --config %s", t_env("FICUS_BIN"), e.cfg);
+	ASSERT_EQ(rc, 0);
+	ASSERT_CONTAINS(out, "\"name\":\"split\",\"mode\":\"legacy\",\"weight\":100");
+	free(out);
+
+	/* refusals: unknown route (with a suggestion), bad values, no new side */
+	admin_req(&e, "POST", "/routes/splitt", "{\"weight\":5}", TOKEN, &m);
+	ASSERT_EQ(m.status, 404);
+	ASSERT_CONTAINS(m.body, "did you mean 'split'");
+	msg_free(&m);
+	admin_req(&e, "POST", "/routes/split", "{\"weight\":101}", TOKEN, &m);
+	ASSERT_EQ(m.status, 400);
+	msg_free(&m);
+	admin_req(&e, "POST", "/routes/split", "{\"mode\":\"sideways\"}", TOKEN, &m);
+	ASSERT_EQ(m.status, 400);
+	msg_free(&m);
+	admin_req(&e, "POST", "/routes/split", "not json", TOKEN, &m);
+	ASSERT_EQ(m.status, 400);
+	msg_free(&m);
+	rc = t_run(&out, "%s route mode slow new --config %s", t_env("FICUS_BIN"), e.cfg);
+	printf("%s", out);
+	ASSERT_EQ(rc, 2);
+	ASSERT_CONTAINS(out, "needs a 'new' upstream");
+	free(out);
+	admin_req(&e, "POST", "/routes/split", "{\"mode\":\"split\",\"weight\":0}", TOKEN, &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_CONTAINS(m.body, "{\"name\":\"split\",\"mode\":\"split\",\"weight\":0,\"legacy\":");
+	msg_free(&m);
+
+	/* reload: the file now sends /split to new for everyone */
+	write_config(&e, "    - { name: split, match: { path: '^/split' }, new: shop, mode: new }\n", 2);
+	rc = t_run(&out, "%s route reload --config %s", t_env("FICUS_BIN"), e.cfg);
+	printf("%s", out);
+	ASSERT_EQ(rc, 0);
+	free(out);
+	ASSERT_STR_EQ(side_of(&e, "/split", 1, side, sizeof side), "new");
+	ASSERT_EQ(route_num(&e, "shop-new", "requests"), -1);   /* gone from the list */
+	ASSERT(route_num(&e, "split", "requests") >= 42);       /* counters kept by name */
+
+	/* a bad file is refused with file:line:col, the running config stays */
+	write_config(&e, "    - { name: split, match: { path: '^/split' }, new: shop, mod: new }\n", 2);
+	rc = t_run(&out, "%s route reload --config %s", t_env("FICUS_BIN"), e.cfg);
+	printf("%s", out);
+	ASSERT_EQ(rc, 2);
+	ASSERT_CONTAINS(out, "ficus.yaml:12:");
+	ASSERT_CONTAINS(out, "unknown key 'mod' (did you mean 'mode'?");
+	free(out);
+	admin_req(&e, "POST", "/reload", NULL, TOKEN, &m);
+	ASSERT_EQ(m.status, 422);
+	ASSERT_CONTAINS(m.body, "{\"error\":\"");
+	msg_free(&m);
+	ASSERT_STR_EQ(side_of(&e, "/split", 1, side, sizeof side), "new");
+
+	/* SIGHUP reloads too */
+	write_config(&e, "    - { name: split, match: { path: '^/split' }, new: shop, mode: legacy }\n", 2);
+	kill(e.ficus, SIGHUP);
+	for (int i = 0; i < 100 && strcmp(route_str(&e, "split", "mode", side, sizeof side), "legacy");
+	     i++)
+		usleep(50000);
+	ASSERT_STR_EQ(side_of(&e, "/split", 1, side, sizeof side), "legacy");
+
+	/* metrics */
+	admin_req(&e, "GET", "/metrics", NULL, TOKEN, &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_CONTAINS(m.body, "ficus_router_requests_total{route=\"split\",side=\"new\",status=\"2xx\"} ");
+	ASSERT_CONTAINS(m.body, "ficus_router_request_duration_seconds_bucket{route=\"split\",side=\"legacy\",le=\"+Inf\"} ");
+	ASSERT_CONTAINS(m.body, "ficus_router_upstream_breaker_state{upstream=\"shop\"} 0");
+	ASSERT_CONTAINS(m.body, "ficus_router_upstream_pool_idle{upstream=\"mono\"} ");
+	ASSERT_CONTAINS(m.body, "ficus_router_shadow_differences_total{route=\"split\"} 0");
+	msg_free(&m);
+	stop(&e);
+	t_run(&out, "cat %s/ficus.log", e.dir);
+	ASSERT_CONTAINS(out, "reload refused");
+	free(out);
 }
