@@ -946,9 +946,18 @@ void rt_proxy_tick(struct rt_worker *w)
 		if (w->now - c->last_active < (uint64_t)w->gen->rc->client_timeout_ms)
 			continue;
 		if (c->busy) {
-			/* a client that stopped reading a response: it is cut */
-			if (rt_pending(&c->out, c->out_off) >= RT_HIGH)
-				client_close(c);
+			if (!c->req_done && !c->resp_started) {
+				/* the request body stopped coming */
+				if (c->up) {
+					rt_upconn_close(c->up);
+					c->up = NULL;
+				}
+				respond_error(c, 408, "request not received in time", true);
+				exchange_record(c);
+				client_step(c);
+			} else if (rt_pending(&c->out, c->out_off) >= RT_HIGH) {
+				client_close(c);   /* it stopped reading the response */
+			}
 			continue;
 		}
 		if (c->in_msg || c->in_off < c->in.len) {

@@ -986,3 +986,267 @@ TEST_TIMEOUT(router_admin_status_shift_mode_reload, 90)
 	ASSERT_CONTAINS(out, "reload refused");
 	free(out);
 }
+
+/* --- shadow, breaker, slow clients, changes under load ------------------- */
+
+/* Waits up to 5 s for the route's counter key to reach want. */
+static void wait_count(struct env *e, const char *route, const char *key, long long want)
+{
+	for (int i = 0; i < 100 && route_num(e, route, key) < want; i++)
+		usleep(50000);
+	ASSERT_EQ(route_num(e, route, key), want);
+}
+
+TEST_TIMEOUT(router_shadow_compares_and_logs_differences, 60)
+{
+	struct env e;
+	struct rd *r;
+	struct msg m;
+	char *out = NULL, *big;
+	start(&e,
+	      "    - { name: shadowed, match: { path: '^/json/' }, new: shop, mode: shadow,\n"
+	      "        shadow: { ignore: [served_at] } }\n"
+	      "    - { name: strict, match: { path: '^/strict/json/' }, new: shop, mode: shadow }\n"
+	      "    - { name: codes, match: { path: '^/codes' }, new: shop, mode: shadow }\n"
+	      "  shadow: { log: diffs.jsonl }\n",
+	      1, "");
+	r = open_rd(e.port);
+	/* the client is answered by legacy, always */
+	exchange(r, "GET /json/same HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_CONTAINS(m.head, "X-Upstream: legacy");
+	ASSERT_CONTAINS(m.body, "\"served_at\":\"legacy-");
+	msg_free(&m);
+	/* same document up to key order and the ignored field: no difference */
+	wait_count(&e, "shadowed", "shadow_compared", 1);
+	ASSERT_EQ(route_num(&e, "shadowed", "shadow_diffs"), 0);
+	/* a different id is a difference */
+	exchange(r, "GET /json/diff HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_CONTAINS(m.head, "X-Upstream: legacy");
+	msg_free(&m);
+	wait_count(&e, "shadowed", "shadow_compared", 2);
+	ASSERT_EQ(route_num(&e, "shadowed", "shadow_diffs"), 1);
+	/* without the ignore rule, served_at differs (at the top and nested) */
+	exchange(r, "GET /strict/json/same HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	msg_free(&m);
+	wait_count(&e, "strict", "shadow_compared", 1);
+	ASSERT_EQ(route_num(&e, "strict", "shadow_diffs"), 1);
+	/* status: new answers 500 where legacy answers 200; a POST is shadowed too */
+	exchange(r, "GET /codes/fail-new/500 HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	msg_free(&m);
+	exchange(r, "POST /codes/x HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc", &m);
+	msg_free(&m);
+	wait_count(&e, "codes", "shadow_compared", 2);
+	ASSERT_EQ(route_num(&e, "codes", "shadow_diffs"), 2);   /* text bodies differ in name= */
+	/* a request body over 64 KiB is not kept: dropped and counted */
+	big = malloc(2 * 40000 + 200);
+	int n = sprintf(big, "POST /json/big HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+	for (int k = 0; k < 2; k++) {
+		n += sprintf(big + n, "9c40\r\n");
+		memset(big + n, 'b', 40000);
+		n += 40000;
+		n += sprintf(big + n, "\r\n");
+	}
+	sprintf(big + n, "0\r\n\r\n");
+	exchange(r, big, &m);
+	ASSERT_EQ(m.status, 200);
+	msg_free(&m);
+	free(big);
+	ASSERT_EQ(route_num(&e, "shadowed", "shadow_dropped"), 1);
+	close_rd(r);
+	/* new down: the client does not notice; the failed copy is a difference */
+	kill(-e.new_, SIGKILL);
+	waitpid(e.new_, NULL, 0);
+	e.new_ = 0;
+	r = open_rd(e.port);
+	exchange(r, "GET /json/same HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	msg_free(&m);
+	close_rd(r);
+	wait_count(&e, "shadowed", "shadow_compared", 3);
+	ASSERT_EQ(route_num(&e, "shadowed", "shadow_diffs"), 2);
+
+	t_run(&out, "cat %s/diffs.jsonl", e.dir);
+	printf("%s", out);
+	ASSERT_CONTAINS(out, "\"route\":\"shadowed\",\"request\":\"GET /json/diff\",\"legacy\":{\"status\":200,");
+	ASSERT_CONTAINS(out, "\"new\":{\"status\":200,\"bytes\":");
+	ASSERT_CONTAINS(out, "\\\"id\\\":8");
+	ASSERT_CONTAINS(out, "\"differs\":\"body\"");
+	ASSERT_CONTAINS(out, "\"route\":\"codes\",\"request\":\"GET /codes/fail-new/500\"");
+	ASSERT_CONTAINS(out, "\"differs\":\"status\"");
+	ASSERT_CONTAINS(out, "\"new\":{\"error\":\"connection refused\"}");
+	ASSERT_NOT_CONTAINS(out, "/json/same\",\"legacy\":{\"status\":200,\"bytes\":6");
+	free(out);
+	t_run(&out, "wc -l < %s/diffs.jsonl", e.dir);
+	ASSERT_EQ(atoi(out), 5);
+	free(out);
+	stop(&e);
+}
+
+TEST_TIMEOUT(router_breaker_opens_and_closes, 60)
+{
+	struct env e;
+	struct rd *r;
+	struct msg m;
+	char state[32];
+	start(&e,
+	      "    - { name: shops, match: { path: '^/shops' }, new: shop, mode: new }\n"
+	      "  breaker: { failures: 3, cooldown_ms: 300 }\n",
+	      1, "new");
+	r = open_rd(e.port);
+	/* new refuses: each GET falls back to legacy; after 3 the breaker opens */
+	for (int i = 0; i < 3; i++) {
+		exchange(r, "GET /shops/1 HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+		ASSERT_CONTAINS(m.body, "name=legacy ");
+		msg_free(&m);
+	}
+	ASSERT_STR_EQ(route_str(&e, "shop", "breaker", state, sizeof state), "open");
+	ASSERT_EQ(route_num(&e, "shop", "consecutive_failures"), 3);
+	/* open: new is not tried, so even a POST goes to legacy */
+	exchange(r, "POST /shops/1 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi", &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_CONTAINS(m.body, "name=legacy method=POST path=/shops/1 ");
+	ASSERT_CONTAINS(m.body, "body=hi");
+	msg_free(&m);
+	ASSERT_EQ(route_num(&e, "shops", "fallbacks"), 4);
+	/* new is back: after the cool-down a probe succeeds and it closes */
+	e.new_ = start_upstream(e.new_port, "new");
+	for (int i = 0; i < 100; i++) {
+		exchange(r, "GET /shops/2 HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+		bool on_new = strstr(m.body, "name=new ") != NULL;
+		msg_free(&m);
+		if (on_new)
+			break;
+		usleep(50000);
+	}
+	ASSERT_STR_EQ(route_str(&e, "shop", "breaker", state, sizeof state), "closed");
+	exchange(r, "POST /shops/3 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi", &m);
+	ASSERT_CONTAINS(m.body, "name=new method=POST");
+	msg_free(&m);
+	/* legacy itself failing opens its breaker: 503 without trying it */
+	kill(-e.legacy, SIGKILL);
+	waitpid(e.legacy, NULL, 0);
+	e.legacy = 0;
+	for (int i = 0; i < 3; i++) {
+		exchange(r, "GET /other HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+		ASSERT_EQ(m.status, 502);
+		msg_free(&m);
+	}
+	exchange(r, "GET /other HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 503);
+	ASSERT_CONTAINS(m.body, "circuit breaker is open");
+	msg_free(&m);
+	/* the route on new is not stalled by legacy's trouble */
+	exchange(r, "GET /shops/4 HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_CONTAINS(m.body, "name=new ");
+	msg_free(&m);
+	close_rd(r);
+	stop(&e);
+}
+
+static long rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kb = atol(line + 6);
+	fclose(f);
+	return kb;
+}
+
+TEST_TIMEOUT(router_slow_clients_408_and_backpressure, 60)
+{
+	struct env e;
+	struct rd *r;
+	struct msg m;
+	char line[256];
+	long before, during, got = 0;
+	start(&e, "    - { name: any, match: { path: '^/' } }\n  client_timeout_ms: 300\n", 1, "");
+	/* a head that never ends: 408 and closed */
+	r = open_rd(e.port);
+	send_all(r->fd, "GET / HTTP/1.1\r\nHost: t\r\n", strlen("GET / HTTP/1.1\r\nHost: t\r\n"));
+	ASSERT_EQ(rd_line(r, line, sizeof line), 0);
+	ASSERT_STR_EQ(line, "HTTP/1.1 408 Request Timeout");
+	close_rd(r);
+	/* a body that never ends: 408 too */
+	r = open_rd(e.port);
+	send_all(r->fd, "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc", strlen("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc"));
+	ASSERT_EQ(rd_line(r, line, sizeof line), 0);
+	ASSERT_STR_EQ(line, "HTTP/1.1 408 Request Timeout");
+	close_rd(r);
+
+	/* Expect: 100-continue: ficus says go, the body follows */
+	r = open_rd(e.port);
+	send_all(r->fd, "PUT /e HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n", strlen("PUT /e HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"));
+	ASSERT_EQ(rd_line(r, line, sizeof line), 0);
+	ASSERT_STR_EQ(line, "HTTP/1.1 100 Continue");
+	ASSERT_EQ(rd_line(r, line, sizeof line), 0);
+	ASSERT_STR_EQ(line, "");
+	send_all(r->fd, "ping", strlen("ping"));
+	ASSERT_EQ(read_msg(r, &m, false, false), 0);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_CONTAINS(m.body, "method=PUT path=/e ");
+	ASSERT_CONTAINS(m.body, "body=ping");
+	msg_free(&m);
+	exchange(r, "PUT /e HTTP/1.1\r\nHost: t\r\nExpect: something\r\nContent-Length: 1\r\n\r\nx", &m);
+	ASSERT_EQ(m.status, 417);
+	msg_free(&m);
+	close_rd(r);
+
+	/* a client that does not read a 64 MiB response: the proxy holds
+	 * about its 64 KiB marks, not the response (RSS grows < 16 MiB) */
+	write_config(&e, "    - { name: any, match: { path: '^/' } }\n  client_timeout_ms: 20000\n", 1);
+	admin_req(&e, "POST", "/reload", NULL, TOKEN, &m);
+	ASSERT_EQ(m.status, 200);
+	msg_free(&m);
+	before = rss_kb(e.ficus);
+	r = open_rd(e.port);
+	send_all(r->fd, "GET /big/64 HTTP/1.1\r\nHost: t\r\n\r\n", strlen("GET /big/64 HTTP/1.1\r\nHost: t\r\n\r\n"));
+	sleep(1);
+	during = rss_kb(e.ficus);
+	printf("ficus RSS before %ld kB, with an unread 64 MiB response %ld kB\n", before, during);
+	ASSERT(during - before < 16 * 1024);
+	/* then it reads: everything arrives */
+	ASSERT_EQ(rd_line(r, line, sizeof line), 0);
+	ASSERT_STR_EQ(line, "HTTP/1.1 200 OK");
+	while (rd_line(r, line, sizeof line) == 0 && line[0])
+		;
+	got = (long)r->len;
+	r->len = 0;
+	while (got < 64L << 20) {
+		struct pollfd pf = { r->fd, POLLIN, 0 };
+		ssize_t k = poll(&pf, 1, 5000) > 0 ? recv(r->fd, r->buf, sizeof r->buf, 0) : -1;
+		if (k <= 0)
+			break;
+		got += k;
+	}
+	printf("read %ld bytes of the body\n", got);
+	ASSERT_EQ(got + 0, 64L << 20);
+	close_rd(r);
+	/* with a 300 ms limit, a client that stops reading is cut */
+	write_config(&e, "    - { name: any, match: { path: '^/' } }\n  client_timeout_ms: 300\n", 1);
+	admin_req(&e, "POST", "/reload", NULL, TOKEN, &m);
+	msg_free(&m);
+	r = open_rd(e.port);
+	send_all(r->fd, "GET /big/64 HTTP/1.1\r\nHost: t\r\n\r\n", 33);
+	sleep(2);
+	got = 0;
+	for (;;) {
+		struct pollfd pf = { r->fd, POLLIN, 0 };
+		ssize_t k = poll(&pf, 1, 5000) > 0 ? recv(r->fd, r->buf, sizeof r->buf, 0) : -1;
+		if (k <= 0)
+			break;
+		got += k;
+	}
+	printf("read %ld bytes before the cut\n", got);
+	ASSERT(got < 64L << 20);
+	close_rd(r);
+	stop(&e);
+}
