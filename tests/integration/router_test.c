@@ -1250,3 +1250,78 @@ TEST_TIMEOUT(router_slow_clients_408_and_backpressure, 60)
 	close_rd(r);
 	stop(&e);
 }
+
+TEST_TIMEOUT(router_reload_and_weight_changes_under_load, 90)
+{
+	struct env e;
+	pid_t kids[8];
+	int failed = 0;
+	char *out = NULL;
+	const char *routes =
+	        "    - { name: split, match: { path: '^/split' }, new: shop, mode: split, weight: 0,\n"
+	        "        sticky: { header: X-User-Id } }\n"
+	        "  access_log: access.jsonl\n";
+	start(&e, routes, 2, "");
+	/* 8 keep-alive clients, 300 requests each, GET and POST */
+	for (int k = 0; k < 8; k++) {
+		if ((kids[k] = fork()) == 0) {
+			struct rd *r = calloc(1, sizeof *r);
+			r->fd = dial(e.port);
+			for (int i = 0; i < 300; i++) {
+				char req[256];
+				struct msg m;
+				if (i % 3 == 2)
+					snprintf(req, sizeof req, "POST /split/%d HTTP/1.1\r\nHost: t\r\n"
+					         "X-User-Id: u%d-%d\r\nContent-Length: 2\r\n\r\nok", i, k, i % 50);
+				else
+					snprintf(req, sizeof req, "GET /split/%d HTTP/1.1\r\nHost: t\r\n"
+					         "X-User-Id: u%d-%d\r\n\r\n", i, k, i % 50);
+				if (send_all(r->fd, req, strlen(req)) || read_msg(r, &m, false, false))
+					_exit(1);
+				if (m.status != 200)
+					_exit(2);
+				msg_free(&m);
+			}
+			_exit(0);
+		}
+	}
+	/* meanwhile: ten weight changes, a reload through the API, a SIGHUP */
+	for (int i = 1; i <= 10; i++) {
+		char body[64];
+		struct msg m;
+		snprintf(body, sizeof body, "{\"weight\":%d}", i * 10);
+		admin_req(&e, "POST", "/routes/split", body, TOKEN, &m);
+		ASSERT_EQ(m.status, 200);
+		msg_free(&m);
+		if (i == 5) {
+			write_config(&e, routes, 2);
+			admin_req(&e, "POST", "/reload", NULL, TOKEN, &m);
+			ASSERT_EQ(m.status, 200);
+			msg_free(&m);
+			kill(e.ficus, SIGHUP);
+		}
+		usleep(20000);
+	}
+	for (int k = 0; k < 8; k++) {
+		int st;
+		waitpid(kids[k], &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			printf("client %d failed: status %d\n", k, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			failed++;
+		}
+	}
+	ASSERT_EQ(failed, 0);
+	ASSERT_EQ(route_num(&e, "split", "requests"), 2400);
+	ASSERT_EQ(route_num(&e, "split", "errors"), 0);
+	/* the access log has a line per request */
+	t_run(&out, "grep -c '\"route\":\"split\"' %s/access.jsonl", e.dir);
+	ASSERT_EQ(atoi(out), 2400);
+	free(out);
+	t_run(&out, "head -1 %s/access.jsonl", e.dir);
+	printf("%s", out);
+	ASSERT_CONTAINS(out, "{\"time\":\"20");
+	ASSERT_CONTAINS(out, "\"client\":\"127.0.0.1\",\"request\":\"");
+	ASSERT_CONTAINS(out, "\"status\":200,\"ms\":");
+	free(out);
+	stop(&e);
+}
