@@ -123,7 +123,7 @@ demo: deps
 demo-down: sandbox-down
 
 # libFuzzer builds with clang; `make test` replays the committed corpora.
-FUZZ_TARGETS := yaml config mapping binlog
+FUZZ_TARGETS := yaml config mapping binlog request
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
 build/fuzz/%_fuzz: tests/fuzz/targets.c tests/fuzz/libfuzzer_main.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
