@@ -121,11 +121,11 @@ static bool still_open(struct rt_upconn *u)
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-struct rt_upconn *rt_pool_get(struct rt_pool *p, int up, struct rt_client *c)
+struct rt_upconn *rt_pool_get(struct rt_pool *p, int up, struct rt_client *c, bool check)
 {
 	struct rt_upconn *u;
 	while ((u = p->idle[up])) {
-		if (still_open(u)) {
+		if (!check || still_open(u)) {
 			link_(u, L_BUSY);
 			u->client = c;
 			u->reused = true;

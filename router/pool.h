@@ -59,11 +59,14 @@ int rt_pool_init(struct rt_pool *p, struct rt_loop *loop, const struct rt_addr *
                  void (*on_event)(struct rt_io *, uint32_t));
 /* Closes and frees every connection. */
 void rt_pool_release(struct rt_pool *p);
-/* A connection to upstream up for client c: an idle one that is still open,
- * else a new one (connecting). On a connect that failed at once, the
+/* A connection to upstream up for client c: an idle one (when check is
+ * set, one that a peek shows still open: a syscall, worth it for requests
+ * that cannot be retried; otherwise the idle connection's close, when it
+ * comes in the same loop iteration, shows as a stale connection the
+ * caller retries), else a new one (connecting). On a connect that failed at once, the
  * connection comes back with failed set (closed; the caller reports it).
  * NULL only when out of memory or file descriptors. */
-struct rt_upconn *rt_pool_get(struct rt_pool *p, int up, struct rt_client *c);
+struct rt_upconn *rt_pool_get(struct rt_pool *p, int up, struct rt_client *c, bool check);
 /* Puts a connection whose exchange ended cleanly back to idle (or closes
  * it when the list is full). */
 void rt_pool_put(struct rt_pool *p, struct rt_upconn *u);

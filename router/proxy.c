@@ -234,7 +234,7 @@ static void dispatch(struct rt_client *c)
 		w->stats.fallbacks++;
 		atomic_fetch_add_explicit(&c->rs->fallbacks, 1, memory_order_relaxed);
 	}
-	u = rt_pool_get(&w->pool, c->pick.upstream, c);
+	u = rt_pool_get(&w->pool, c->pick.upstream, c, !c->idempotent || !c->replayable);
 	c->up = u;
 	if (!u) {
 		c->fail = F_CONNECT;
@@ -281,7 +281,6 @@ static int rq_headers(http_parser *p)
 	const struct rt_upstream *up;
 	struct fc_span path, target;
 	struct rt_fwd fwd;
-	char host[300];
 	const char *method = http_method_str((enum http_method)p->method);
 	struct rt_gen *g = w->gen;
 	struct fc_span expect;
@@ -340,8 +339,7 @@ static int rq_headers(http_parser *p)
 		w->stats.to_new++;
 
 	up = &w->sh->ups[c->pick.upstream];
-	snprintf(host, sizeof host, "%s:%u", up->host, up->port);
-	fwd = (struct rt_fwd){ c->ip, host, c->req_framing, c->req_length };
+	fwd = (struct rt_fwd){ c->ip, up->hostport, c->req_framing, c->req_length };
 	fc_buf_reset(&c->replay);
 	c->replayable = true;
 	if (rt_http_request_head(&c->replay, p, &c->req, target, &fwd))

@@ -98,6 +98,7 @@ static int slot_of(struct rt_shared *sh, const struct fc_upstream *up, struct fc
 	snprintf(sh->ups[n].url, sizeof sh->ups[n].url, "%s", up->url);
 	snprintf(sh->ups[n].host, sizeof sh->ups[n].host, "%s", up->host);
 	sh->ups[n].port = up->port;
+	snprintf(sh->ups[n].hostport, sizeof sh->ups[n].hostport, "%s:%u", up->host, up->port);
 	atomic_store(&sh->nups, n + 1);
 	return n;
 }

@@ -228,7 +228,7 @@ static void job_fail(struct rt_shadow_job *j, const char *error)
 static void job_start(struct rt_shadow_job *j)
 {
 	struct rt_worker *w = j->w;
-	struct rt_upconn *u = rt_pool_get(&w->spool, j->up, NULL);
+	struct rt_upconn *u = rt_pool_get(&w->spool, j->up, NULL, false);
 	w->shadow->inflight++;
 	j->u = u;
 	j->deadline = w->now + (uint64_t)j->gen->rc->routes[j->route].timeout_ms;

@@ -53,6 +53,7 @@ struct rt_upstream {
 	char url[256];
 	char host[256];
 	unsigned port;
+	char hostport[300];              /* "host:port", the Host of HTTP/1.0 requests */
 	struct rt_breaker br;
 };
 

@@ -158,6 +158,8 @@ static struct fz *fz_setup(void)
 	snprintf(z.sh.ups[1].name, sizeof z.sh.ups[1].name, "shop");
 	snprintf(z.sh.ups[0].host, sizeof z.sh.ups[0].host, "127.0.0.1");
 	snprintf(z.sh.ups[1].host, sizeof z.sh.ups[1].host, "127.0.0.1");
+	snprintf(z.sh.ups[0].hostport, sizeof z.sh.ups[0].hostport, "127.0.0.1:%d", ntohs(up.sin_port));
+	snprintf(z.sh.ups[1].hostport, sizeof z.sh.ups[1].hostport, "127.0.0.1:%d", ntohs(up.sin_port));
 	atomic_store(&z.sh.nups, 2);
 	z.slot[0] = 0;
 	z.slot[1] = 1;
