@@ -8,19 +8,22 @@
 #   0. builds bin/ficus; installs wrk, nginx and haproxy with apt-get when
 #      missing;
 #   1. starts two nginx upstreams (A, B) answering a 13-byte body, keep-alive;
-#   2. for each of: direct (wrk -> A), ficus (split 50/50 over A and B, no
-#      sticky key), nginx (proxy_pass, round robin over A and B, upstream
-#      keepalive) and HAProxy (roundrobin, http-reuse always) - each proxy
-#      with BENCH_WORKERS worker threads/processes - runs
+#   2. starts, side by side: ficus (split 50/50 over A and B, no sticky
+#      key), nginx (proxy_pass, round robin over A and B, upstream
+#      keepalive), HAProxy (roundrobin, http-reuse always) - each with
+#      BENCH_WORKERS worker threads/processes - and two more ficus: one
+#      route in legacy mode, and the same route in shadow mode whose new
+#      upstream answers after 200 ms (a small python server);
+#   3. BENCH_RUNS rounds; each round runs
 #        wrk -t2 -c64 -d BENCH_SECONDS --latency
-#      and records requests/s, p50 and p99;
-#   3. shadow: ficus with one route in legacy mode, then the same route in
-#      shadow mode whose new upstream answers after 200 ms (a small python
-#      server): primary p99 of both;
+#      against direct (A), ficus, nginx, HAProxy, ficus-legacy and
+#      ficus-shadow in turn (interleaved, so a noisy neighbour hits all);
+#      the median requests/s, p50 and p99 over the rounds are reported;
 #   4. prints a table with ratios, writes build/bench/router.json.
 #
 # Environment:
 #   BENCH_SECONDS=10   length of each wrk run
+#   BENCH_RUNS=3       rounds (medians reported)
 #   BENCH_WORKERS=2    worker threads (ficus, HAProxy nbthread) / processes (nginx)
 #   BENCH_CONNS=64     wrk connections
 #   BENCH_KEEP=1       keep the temp folder (configs, logs)
@@ -30,6 +33,7 @@ umask 022
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${BENCH_SECONDS:-10}
+RUNS=${BENCH_RUNS:-3}
 WORKERS=${BENCH_WORKERS:-2}
 CONNS=${BENCH_CONNS:-64}
 OUT=${BENCH_OUT:-$ROOT/build/bench/router.json}
@@ -62,9 +66,9 @@ cleanup() {
 trap cleanup EXIT
 
 # free loopback ports, one per line
-read -r P_A P_B P_FICUS P_NGINX P_HAP P_SLOW P_ADMIN < <(python3 - <<'PY'
+read -r P_A P_B P_FICUS P_NGINX P_HAP P_SLOW P_ADMIN P_FL P_FS P_ADMIN2 P_ADMIN3 < <(python3 - <<'PY'
 import socket
-ss = [socket.socket() for _ in range(7)]
+ss = [socket.socket() for _ in range(11)]
 for s in ss: s.bind(('127.0.0.1', 0))
 print(' '.join(str(s.getsockname()[1]) for s in ss))
 PY
@@ -139,41 +143,33 @@ run() {
 	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
 	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
 	errs=$(awk '/Non-2xx|Socket errors/ { print }' <<<"$out" | tr '\n' ' ')
-	echo "$rps $p50 $p99" >"$TMP/$name.res"
+	echo "$rps $p50 $p99" >>"$TMP/$name.res"
 	say "$(printf '%-14s %10s req/s  p50 %8s ms  p99 %8s ms  %s' "$name" "$rps" "$p50" "$p99" "$errs")"
 }
 
-ficus_config() {   # MODE NEW_URL
-	cat >"$TMP/ficus.yaml" <<YML
+ficus_start() {   # NAME PORT ADMIN_PORT MODE NEW_URL
+	cat >"$TMP/$1.yaml" <<YML
 connections:
   legacy: { kind: mysql, dsn: "mysql://root@127.0.0.1:1/x" }
 router:
-  listen: 127.0.0.1:$P_FICUS
+  listen: 127.0.0.1:$2
   workers: $WORKERS
-  admin: { listen: 127.0.0.1:$P_ADMIN, token: bench }
+  admin: { listen: 127.0.0.1:$3, token: bench }
   upstreams:
     a: { url: "http://127.0.0.1:$P_A" }
-    b: { url: "$2" }
+    b: { url: "$5" }
   default: a
   routes:
-    - { name: all, match: { path: '^/' }, legacy: a, new: b, mode: $1, weight: 50 }
+    - { name: all, match: { path: '^/' }, legacy: a, new: b, mode: $4, weight: 50 }
 YML
+	"$FICUS" route serve --config "$TMP/$1.yaml" 2>>"$TMP/$1.err" &
+	PIDS+=($!)
+	wait_port "$2" "$1"
 }
-start_ficus() {
-	"$FICUS" route serve --config "$TMP/ficus.yaml" 2>>"$TMP/ficus.err" &
-	FICUS_PID=$!
-	PIDS+=("$FICUS_PID")
-	wait_port "$P_FICUS" ficus
-}
-stop_ficus() { kill "$FICUS_PID"; wait "$FICUS_PID" 2>/dev/null || true; }
 
-say "loopback, $CONNS connections, ${SECS}s a run, $WORKERS worker(s) a proxy, $(nproc) cores (shared)"
-run direct "$P_A"
-
-ficus_config split "http://127.0.0.1:$P_B"
-start_ficus
-run ficus "$P_FICUS"
-stop_ficus
+ficus_start ficus "$P_FICUS" "$P_ADMIN" split "http://127.0.0.1:$P_B"
+ficus_start ficus-legacy "$P_FL" "$P_ADMIN2" legacy "http://127.0.0.1:$P_SLOW"
+ficus_start ficus-shadow "$P_FS" "$P_ADMIN3" shadow "http://127.0.0.1:$P_SLOW"
 
 cat >"$TMP/nginx-px.conf" <<NG
 worker_processes $WORKERS;
@@ -199,8 +195,6 @@ http {
 NG
 nginx -c "$TMP/nginx-px.conf" -p "$TMP" || die "nginx proxy did not start"
 wait_port "$P_NGINX" "nginx proxy"
-run nginx "$P_NGINX"
-kill "$(cat "$TMP/nginx-px.pid")"
 
 cat >"$TMP/haproxy.cfg" <<HA
 global
@@ -225,29 +219,34 @@ HA
 haproxy -f "$TMP/haproxy.cfg" -D -p "$TMP/haproxy.pid" 2>"$TMP/haproxy.err" || die "haproxy did not start"
 PIDS+=("$(cat "$TMP/haproxy.pid")")
 wait_port "$P_HAP" haproxy
-run haproxy "$P_HAP"
-kill "$(cat "$TMP/haproxy.pid")"
 
-ficus_config legacy "http://127.0.0.1:$P_SLOW"
-start_ficus
-run ficus-legacy "$P_FICUS"
-stop_ficus
-ficus_config shadow "http://127.0.0.1:$P_SLOW"
-start_ficus
-run ficus-shadow "$P_FICUS"
-SHADOW_STATUS=$(curl -s -H 'Authorization: Bearer bench' "http://127.0.0.1:$P_ADMIN/routes" || true)
-stop_ficus
+say "loopback, $CONNS connections, ${SECS}s a run, $RUNS rounds, $WORKERS worker(s) a proxy, $(nproc) cores (shared)"
+for round in $(seq "$RUNS"); do
+	say "round $round"
+	run direct "$P_A"
+	run ficus "$P_FICUS"
+	run nginx "$P_NGINX"
+	run haproxy "$P_HAP"
+	run ficus-legacy "$P_FL"
+	run ficus-shadow "$P_FS"
+done
+SHADOW_STATUS=$(curl -s -H 'Authorization: Bearer bench' "http://127.0.0.1:$P_ADMIN3/routes" || true)
 
 # --- the table --------------------------------------------------------------
 python3 - "$TMP" "$OUT" "$SHADOW_STATUS" <<'PY'
 import json, os, sys
 tmp, out, shadow = sys.argv[1], sys.argv[2], sys.argv[3]
 res = {}
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
 for n in ["direct", "ficus", "nginx", "haproxy", "ficus-legacy", "ficus-shadow"]:
-    rps, p50, p99 = open(os.path.join(tmp, n + ".res")).read().split()
-    res[n] = {"rps": float(rps), "p50_ms": float(p50), "p99_ms": float(p99)}
+    rows = [list(map(float, l.split())) for l in open(os.path.join(tmp, n + ".res")) if l.strip()]
+    res[n] = {"rps": median([r[0] for r in rows]), "p50_ms": median([r[1] for r in rows]),
+              "p99_ms": median([r[2] for r in rows]), "runs": rows}
 f = res["ficus"]
 print()
+print("medians of %d rounds" % len(res["ficus"]["runs"]))
 print("%-14s %12s %9s %9s   %s" % ("", "req/s", "p50 ms", "p99 ms", "ficus vs it (req/s, p99)"))
 for n in ["direct", "ficus", "nginx", "haproxy"]:
     r = res[n]
