@@ -1325,3 +1325,117 @@ TEST_TIMEOUT(router_reload_and_weight_changes_under_load, 90)
 	free(out);
 	stop(&e);
 }
+
+/* --- nginx (Debian) as the new upstream ------------------------------------ */
+
+/* Reads a response head on r into m (no body); then the caller reads. */
+static void read_head(struct rd *r, struct msg *m)
+{
+	if (read_msg(r, m, false, true))
+		t_fail(__FILE__, __LINE__, "no response head");
+}
+
+/* Reads exactly n body bytes from r into out. */
+static void read_body(struct rd *r, unsigned char *out, size_t n)
+{
+	size_t got = r->len < n ? r->len : n;
+	memcpy(out, r->buf, got);
+	rd_drop(r, got);
+	while (got < n) {
+		struct pollfd pf = { r->fd, POLLIN, 0 };
+		ssize_t k = poll(&pf, 1, 5000) > 0 ? recv(r->fd, out + got, n - got, 0) : -1;
+		if (k <= 0)
+			t_fail(__FILE__, __LINE__, "body cut at %zu of %zu bytes", got, n);
+		got += (size_t)k;
+	}
+}
+
+TEST_TIMEOUT(router_in_front_of_nginx, 60)
+{
+	struct env e;
+	struct rd *r;
+	struct msg m;
+	char conf[2048], v[128], etag[128], req[512];
+	size_t size = 3u << 20;
+	unsigned char *file = malloc(size), *got = malloc(size);
+	pid_t ng;
+	FILE *f;
+
+	if (access("/usr/sbin/nginx", X_OK) != 0)
+		t_fail(__FILE__, __LINE__, "nginx is not installed (make deps installs nginx-light)");
+	start(&e, "    - { name: static, match: { path: '^/static/' }, new: shop, mode: new }\n", 1,
+	      "new");
+	/* a 3 MiB file with a pattern, served by nginx on shop's port */
+	for (size_t i = 0; i < size; i++)
+		file[i] = (unsigned char)(i * 7 + i / 4096);
+	t_run(NULL, "mkdir -p %s/www/static && chmod -R a+rx %s", e.dir, e.dir);
+	snprintf(conf, sizeof conf, "%s/www/static/big.bin", e.dir);
+	f = fopen(conf, "wb");
+	ASSERT(f && fwrite(file, 1, size, f) == size);
+	fclose(f);
+	t_run(NULL, "chmod a+r %s/www/static/big.bin", e.dir);
+	snprintf(conf, sizeof conf,
+	         "daemon off;\nworker_processes 1;\npid %s/nginx.pid;\nerror_log %s/nginx.err;\n"
+	         "events { worker_connections 256; }\n"
+	         "http { access_log off; client_body_temp_path %s/nb; proxy_temp_path %s/np;\n"
+	         "  fastcgi_temp_path %s/nf; uwsgi_temp_path %s/nu; scgi_temp_path %s/ns;\n"
+	         "  server { listen 127.0.0.1:%d; root %s/www; } }\n",
+	         e.dir, e.dir, e.dir, e.dir, e.dir, e.dir, e.dir, e.new_port, e.dir);
+	t_write(e.dir, "nginx.conf", conf);
+	if ((ng = fork()) == 0) {
+		char c[4096];
+		setpgid(0, 0);
+		snprintf(c, sizeof c, "%s/nginx.conf", e.dir);
+		execl("/usr/sbin/nginx", "nginx", "-q", "-p", e.dir, "-c", c, (char *)NULL);
+		_exit(127);
+	}
+	t_defer("kill -9 -%d 2>/dev/null || true", (int)ng);
+	for (int i = 0; i < 100; i++) {
+		int fd = dial(e.new_port);
+		if (fd >= 0) {
+			close(fd);
+			break;
+		}
+		usleep(50000);
+	}
+	r = open_rd(e.port);
+	/* the whole file, twice on one keep-alive connection */
+	for (int k = 0; k < 2; k++) {
+		const char *get = "GET /static/big.bin HTTP/1.1\r\nHost: t\r\n\r\n";
+		send_all(r->fd, get, strlen(get));
+		read_head(r, &m);
+		ASSERT_EQ(m.status, 200);
+		ASSERT_STR_EQ(hget(&m, "Content-Length", v, sizeof v), "3145728");
+		ASSERT_CONTAINS(hget(&m, "Via", v, sizeof v), "1.1 ficus");
+		ASSERT(hget(&m, "ETag", etag, sizeof etag));
+		msg_free(&m);
+		memset(got, 0, size);
+		read_body(r, got, size);
+		ASSERT(memcmp(got, file, size) == 0);
+	}
+	/* HEAD, conditional GET, range, 404: nginx's answers pass through */
+	exchange(r, "HEAD /static/big.bin HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	ASSERT_STR_EQ(hget(&m, "Content-Length", v, sizeof v), "3145728");
+	msg_free(&m);
+	snprintf(req, sizeof req, "GET /static/big.bin HTTP/1.1\r\nHost: t\r\nIf-None-Match: %s\r\n\r\n",
+	         etag);
+	exchange(r, req, &m);
+	ASSERT_EQ(m.status, 304);
+	msg_free(&m);
+	exchange(r, "GET /static/big.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=4096-4105\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 206);
+	ASSERT_EQ(m.body_len, 10);
+	ASSERT(memcmp(m.body, file + 4096, 10) == 0);
+	msg_free(&m);
+	exchange(r, "GET /static/nope HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 404);
+	msg_free(&m);
+	close_rd(r);
+	ASSERT_EQ(route_num(&e, "static", "requests"), 6);
+	ASSERT_EQ(route_num(&e, "static", "errors"), 0);
+	kill(-ng, SIGKILL);
+	free(file);
+	free(got);
+	stop(&e);
+}
