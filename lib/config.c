@@ -695,9 +695,18 @@ static int load_router(struct loader *L, const struct fc_ynode *n)
 		    (rc = fc_y_str(L->d, a, "'router.admin.listen'", false, &r->admin_listen, L->err)) ||
 		    (rc = check_listen(L, a, "'router.admin.listen'", r->admin_listen)))
 			return rc;
-		if (!!fc_y_get(v, "token") + !!fc_y_get(v, "token_env") +
-		            !!fc_y_get(v, "token_file") > 1)
-			return FAIL(v, "'router.admin': give one of token, token_env, token_file");
+		{
+			static const char *const tok_keys[] = { "token", "token_env", "token_file" };
+			const char *first = NULL;
+			for (int i = 0; i < 3; i++) {
+				if (!(a = fc_y_get(v, tok_keys[i])))
+					continue;
+				if (first)
+					return FAIL(a, "'router.admin': give %s or %s, not both", first,
+					            tok_keys[i]);
+				first = tok_keys[i];
+			}
+		}
 		if ((a = fc_y_get(v, "metrics_auth"))) {
 			bool b;
 			if ((rc = fc_y_bool(L->d, a, "'metrics_auth'", &b, L->err)))
