@@ -82,21 +82,29 @@ wait_port() {
 	die "nothing listens on $1 ($2)"
 }
 
-# --- upstreams: nginx A and B ------------------------------------------------
-cat >"$TMP/nginx-up.conf" <<NG
+# nginx_head NAME: the start of an nginx config (pid, logs, temp paths in
+# $TMP) up to the open http block
+nginx_head() {
+	cat <<NG
 worker_processes $WORKERS;
-pid $TMP/nginx-up.pid;
-error_log $TMP/nginx-up.err warn;
+pid $TMP/$1.pid;
+error_log $TMP/$1.err warn;
 events { worker_connections 4096; }
 http {
 	access_log off;
 	keepalive_requests 1000000;
-	client_body_temp_path $TMP/up-body; proxy_temp_path $TMP/up-proxy;
-	fastcgi_temp_path $TMP/up-fcgi; uwsgi_temp_path $TMP/up-uwsgi; scgi_temp_path $TMP/up-scgi;
+	client_body_temp_path $TMP/$1-body; proxy_temp_path $TMP/$1-proxy;
+	fastcgi_temp_path $TMP/$1-fcgi; uwsgi_temp_path $TMP/$1-uwsgi; scgi_temp_path $TMP/$1-scgi;
+NG
+}
+
+# --- upstreams: nginx A and B ------------------------------------------------
+{ nginx_head nginx-up; cat <<NG
 	server { listen 127.0.0.1:$P_A; location / { return 200 "hello from A\n"; } }
 	server { listen 127.0.0.1:$P_B; location / { return 200 "hello from B\n"; } }
 }
 NG
+} >"$TMP/nginx-up.conf"
 nginx -c "$TMP/nginx-up.conf" -p "$TMP" || die "upstream nginx did not start"
 wait_port "$P_A" "upstream A"
 wait_port "$P_B" "upstream B"
@@ -171,16 +179,7 @@ ficus_start ficus "$P_FICUS" "$P_ADMIN" split "http://127.0.0.1:$P_B"
 ficus_start ficus-legacy "$P_FL" "$P_ADMIN2" legacy "http://127.0.0.1:$P_SLOW"
 ficus_start ficus-shadow "$P_FS" "$P_ADMIN3" shadow "http://127.0.0.1:$P_SLOW"
 
-cat >"$TMP/nginx-px.conf" <<NG
-worker_processes $WORKERS;
-pid $TMP/nginx-px.pid;
-error_log $TMP/nginx-px.err warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	keepalive_requests 1000000;
-	client_body_temp_path $TMP/px-body; proxy_temp_path $TMP/px-proxy;
-	fastcgi_temp_path $TMP/px-fcgi; uwsgi_temp_path $TMP/px-uwsgi; scgi_temp_path $TMP/px-scgi;
+{ nginx_head nginx-px; cat <<NG
 	upstream ab { server 127.0.0.1:$P_A; server 127.0.0.1:$P_B; keepalive 64; }
 	server {
 		listen 127.0.0.1:$P_NGINX;
@@ -193,6 +192,7 @@ http {
 	}
 }
 NG
+} >"$TMP/nginx-px.conf"
 nginx -c "$TMP/nginx-px.conf" -p "$TMP" || die "nginx proxy did not start"
 wait_port "$P_NGINX" "nginx proxy"
 
