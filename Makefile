@@ -126,6 +126,8 @@ demo-down: sandbox-down
 # libFuzzer builds with clang; `make test` replays the committed corpora.
 FUZZ_TARGETS := yaml config mapping binlog request
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
+	@echo "fuzz targets: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)"
+	@echo "run one on a copy of its corpus, e.g.: cp -r tests/fuzz/corpus/request /tmp/c && build/fuzz/request_fuzz /tmp/c"
 build/fuzz/%_fuzz: tests/fuzz/targets.c tests/fuzz/libfuzzer_main.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
