@@ -23,7 +23,10 @@ void rt_breaker_done(struct rt_breaker *b, bool ok, uint64_t now, int threshold)
 {
 	int st;
 	if (ok) {
-		atomic_store_explicit(&b->fails, 0, memory_order_relaxed);
+		/* read first: a store on every success would bounce the line
+		 * between the workers' cores */
+		if (atomic_load_explicit(&b->fails, memory_order_relaxed))
+			atomic_store_explicit(&b->fails, 0, memory_order_relaxed);
 		if (atomic_load_explicit(&b->state, memory_order_relaxed) != RT_BR_CLOSED)
 			atomic_store(&b->state, RT_BR_CLOSED);
 		return;
