@@ -1092,7 +1092,7 @@ TEST_TIMEOUT(router_breaker_opens_and_closes, 60)
 	char state[32];
 	start(&e,
 	      "    - { name: shops, match: { path: '^/shops' }, new: shop, mode: new }\n"
-	      "  breaker: { failures: 3, cooldown_ms: 300 }\n",
+	      "  breaker: { failures: 3, cooldown_ms: 1500 }\n",
 	      1, "new");
 	r = open_rd(e.port);
 	/* new refuses: each GET falls back to legacy; after 3 the breaker opens */
