@@ -985,6 +985,12 @@ TEST_TIMEOUT(router_admin_status_shift_mode_reload, 90)
 	t_run(&out, "cat %s/ficus.log", e.dir);
 	ASSERT_CONTAINS(out, "reload refused");
 	free(out);
+	/* the router is gone: the CLI says where it knocked */
+	rc = t_run(&out, "%s route status --config %s", t_env("FICUS_BIN"), e.cfg);
+	ASSERT_EQ(rc, 2);
+	ASSERT_CONTAINS(out, "router admin 127.0.0.1:");
+	ASSERT_CONTAINS(out, ": Connection refused");
+	free(out);
 }
 
 /* --- shadow, breaker, slow clients, changes under load ------------------- */
