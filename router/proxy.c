@@ -23,6 +23,13 @@
  * OPTIONS and its whole request (at most RT_REPLAY_MAX bytes) is kept.
  * After response bytes went out, a failure closes the client.
  *
+ * Each upstream's circuit breaker (breaker.h) is asked before a request is
+ * sent (open: new falls back to legacy at once, legacy answers 503) and
+ * told every outcome. In shadow mode legacy's decoded response body is
+ * kept (up to router.shadow.max_body) and handed with the request to
+ * shadow.c when the response is complete. Every exchange is recorded once
+ * (exchange_record): the route's counters and histogram, the access log.
+ *
  * Nothing here frees memory while an event is being handled: closed
  * clients and upstream connections are marked dead and freed between loop
  * iterations (rt_proxy_reap, rt_pool_reap). */

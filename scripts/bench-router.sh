@@ -25,6 +25,7 @@
 #   BENCH_SECONDS=10   length of each wrk run
 #   BENCH_RUNS=3       rounds (medians reported)
 #   BENCH_WORKERS=2    worker threads (ficus, HAProxy nbthread) / processes (nginx)
+#   BENCH_UPSTREAM_WORKERS=1  worker processes of the upstream nginx
 #   BENCH_CONNS=64     wrk connections
 #   BENCH_KEEP=1       keep the temp folder (configs, logs)
 #   BENCH_OUT=FILE     the JSON result (default build/bench/router.json)
@@ -35,6 +36,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${BENCH_SECONDS:-10}
 RUNS=${BENCH_RUNS:-3}
 WORKERS=${BENCH_WORKERS:-2}
+UP_WORKERS=${BENCH_UPSTREAM_WORKERS:-1}
 CONNS=${BENCH_CONNS:-64}
 OUT=${BENCH_OUT:-$ROOT/build/bench/router.json}
 export PATH="$PATH:/usr/sbin:/sbin"
@@ -99,7 +101,7 @@ NG
 }
 
 # --- upstreams: nginx A and B ------------------------------------------------
-{ nginx_head nginx-up; cat <<NG
+{ WORKERS=$UP_WORKERS nginx_head nginx-up; cat <<NG
 	server { listen 127.0.0.1:$P_A; location / { return 200 "hello from A\n"; } }
 	server { listen 127.0.0.1:$P_B; location / { return 200 "hello from B\n"; } }
 }
@@ -220,7 +222,7 @@ haproxy -f "$TMP/haproxy.cfg" -D -p "$TMP/haproxy.pid" 2>"$TMP/haproxy.err" || d
 PIDS+=("$(cat "$TMP/haproxy.pid")")
 wait_port "$P_HAP" haproxy
 
-say "loopback, $CONNS connections, ${SECS}s a run, $RUNS rounds, $WORKERS worker(s) a proxy, $(nproc) cores (shared)"
+say "loopback, $CONNS connections, ${SECS}s a run, $RUNS rounds, $WORKERS worker(s) a proxy, upstream nginx $UP_WORKERS worker(s), $(nproc) cores (shared)"
 for round in $(seq "$RUNS"); do
 	say "round $round"
 	run direct "$P_A"
