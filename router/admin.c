@@ -185,9 +185,8 @@ static json_t *route_json(struct rt_admin *a, struct rt_gen *g, int i)
 	                 (json_int_t)ld(&rs->shadow_dropped), "rps", rps_of(rs));
 }
 
-static json_t *routes_json(struct rt_admin *a)
+static json_t *routes_json(struct rt_admin *a, struct rt_gen *g)
 {
-	struct rt_gen *g = atomic_load(&a->sh->gen);
 	json_t *routes = json_array(), *ups = json_array();
 	for (size_t i = 0; i < g->rc->nroutes; i++)
 		json_array_append_new(routes, route_json(a, g, (int)i));
@@ -225,9 +224,9 @@ static int find_route(int fd, struct rt_gen *g, const char *name)
 	return -1;
 }
 
-static void change_route(struct rt_admin *a, int fd, const char *name, const struct fc_buf *body)
+static void change_route(struct rt_admin *a, struct rt_gen *g, int fd, const char *name,
+                         const struct fc_buf *body)
 {
-	struct rt_gen *g = atomic_load(&a->sh->gen);
 	json_t *o, *v;
 	int i, mode = -1, weight = -1;
 	struct fc_err err;
@@ -268,9 +267,8 @@ static void change_route(struct rt_admin *a, int fd, const char *name, const str
 
 /* --- /metrics ------------------------------------------------------------------------- */
 
-static void metrics(struct rt_admin *a, struct fc_buf *b)
+static void metrics(struct rt_admin *a, struct rt_gen *g, struct fc_buf *b)
 {
-	struct rt_gen *g = atomic_load(&a->sh->gen);
 	static const char *const sides[] = { "legacy", "new" };
 	struct rt_route_stats *rs;
 	int nups = atomic_load(&a->sh->nups);
@@ -347,9 +345,9 @@ static void metrics(struct rt_admin *a, struct fc_buf *b)
 
 /* --- dispatch ------------------------------------------------------------------------ */
 
-static bool authorized(struct rt_admin *a, const struct areq *r)
+static bool authorized(const struct rt_gen *g, const struct areq *r)
 {
-	const char *tok = atomic_load(&a->sh->gen)->rc->admin_token;
+	const char *tok = g->rc->admin_token;
 	struct fc_span h = rt_msg_get(&r->m, "authorization");
 	size_t n = tok ? strlen(tok) : 0;
 	unsigned char diff = 0;
@@ -365,6 +363,7 @@ static void serve(struct rt_admin *a, int fd)
 	struct areq r;
 	char path[512];
 	struct fc_span url;
+	struct rt_gen *g = rt_gen_current(a->sh);   /* the config this answer uses */
 	memset(&r, 0, sizeof r);
 	rt_msg_init(&r.m);
 	fc_buf_init(&r.body, ADMIN_MAX);
@@ -377,9 +376,8 @@ static void serve(struct rt_admin *a, int fd)
 		const char *q = memchr(url.ptr, '?', url.len);
 		snprintf(path, sizeof path, "%.*s", (int)(q ? (size_t)(q - url.ptr) : url.len), url.ptr);
 	}
-	if (!(strcmp(path, "/metrics") == 0 && atomic_load(&a->sh->gen)->rc->metrics_open) &&
-	    !authorized(a, &r)) {
-		answer_error(fd, 401, atomic_load(&a->sh->gen)->rc->admin_token
+	if (!(strcmp(path, "/metrics") == 0 && g->rc->metrics_open) && !authorized(g, &r)) {
+		answer_error(fd, 401, g->rc->admin_token
 		                              ? "missing or wrong bearer token"
 		                              : "no admin token is configured (router.admin.token, "
 		                                "token_env or token_file)");
@@ -387,25 +385,27 @@ static void serve(struct rt_admin *a, int fd)
 	}
 	if (strcmp(path, "/routes") == 0 && r.method == HTTP_GET) {
 		pthread_mutex_lock(&a->sh->lock);
-		answer_json(fd, 200, routes_json(a));
+		answer_json(fd, 200, routes_json(a, g));
 		pthread_mutex_unlock(&a->sh->lock);
 	} else if (strncmp(path, "/routes/", 8) == 0 && r.method == HTTP_POST) {
-		change_route(a, fd, path + 8, &r.body);
+		change_route(a, g, fd, path + 8, &r.body);
 	} else if (strcmp(path, "/reload") == 0 && r.method == HTTP_POST) {
 		struct fc_err err;
 		if (rt_server_reload(a->s, &err)) {
 			fprintf(stderr, "route serve: reload refused: %s\n", err.msg);
 			answer_error(fd, 422, err.msg);
 		} else {
+			struct rt_gen *now = rt_gen_current(a->sh);
 			fprintf(stderr, "route serve: reloaded %s\n", rt_server_config_path(a->s));
 			answer_json(fd, 200, json_pack("{s:s, s:s}", "config", rt_server_config_path(a->s),
-			                               "reloaded_at", atomic_load(&a->sh->gen)->loaded_at));
+			                               "reloaded_at", now->loaded_at));
+			rt_gen_drop(now);
 		}
 	} else if (strcmp(path, "/metrics") == 0 && r.method == HTTP_GET) {
 		struct fc_buf b;
 		fc_buf_init(&b, 0);
 		pthread_mutex_lock(&a->sh->lock);
-		metrics(a, &b);
+		metrics(a, g, &b);
 		pthread_mutex_unlock(&a->sh->lock);
 		answer(fd, 200, "text/plain; version=0.0.4", b.ptr ? b.ptr : "");
 		fc_buf_release(&b);
@@ -420,6 +420,7 @@ static void serve(struct rt_admin *a, int fd)
 out:
 	rt_msg_release(&r.m);
 	fc_buf_release(&r.body);
+	rt_gen_drop(g);
 }
 
 /* Samples every route's request total once a second (for rps). */

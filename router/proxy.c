@@ -137,6 +137,7 @@ static void client_free(struct rt_client *c)
 	fc_buf_release(&c->out);
 	fc_buf_release(&c->replay);
 	fc_buf_release(&c->sbody);
+	rt_gen_drop(c->gen);
 	free(c);
 }
 
@@ -326,7 +327,11 @@ static int rq_headers(http_parser *p)
 	c->pick.upstream = g->slot[c->pick.upstream];
 	c->pick.legacy = g->slot[c->pick.legacy];
 	c->pick.new_ = c->pick.new_ >= 0 ? g->slot[c->pick.new_] : -1;
-	c->gen = g;
+	if (c->gen != g) {   /* the client holds the generation of its last exchange */
+		rt_gen_hold(g);
+		rt_gen_drop(c->gen);
+		c->gen = g;
+	}
 	c->rs = c->pick.route >= 0 ? g->rstats[c->pick.route] : g->dstats;
 	c->recorded = c->fell_back = false;
 	c->status = 0;

@@ -126,6 +126,7 @@ static int gen_new(struct rt_shared *sh, struct fc_config *cfg, const struct fc_
 		return fc_errf(err, FC_ENOMEM, "router: out of memory");
 	g->access_fd = g->shadow_fd = -1;
 	g->rc = rc;
+	atomic_init(&g->refs, 1);   /* the server's, while it is current */
 	if (!(g->slot = calloc(rc->nupstreams, sizeof *g->slot)) ||
 	    !(g->rstats = calloc(rc->nroutes + 1, sizeof *g->rstats)) ||
 	    !(g->dstats = stats_of(sh, "_default"))) {
@@ -177,12 +178,13 @@ int rt_server_reload(struct rt_server *s, struct fc_err *err)
 	}
 	pthread_mutex_lock(&s->sh.lock);
 	rc = gen_new(&s->sh, cfg, &cfg->router, &g, err);
+	old = NULL;
 	if (rc == 0) {
 		old = atomic_load(&s->sh.gen);
-		g->older = old;
 		atomic_store(&s->sh.gen, g);
 	}
 	pthread_mutex_unlock(&s->sh.lock);
+	rt_gen_drop(old);   /* freed when its last exchange ends */
 	if (rc) {
 		fc_config_release(cfg);
 		free(cfg);
@@ -197,17 +199,44 @@ const char *rt_server_config_path(const struct rt_server *s)
 	return s->path;
 }
 
+void rt_gen_hold(struct rt_gen *g)
+{
+	atomic_fetch_add_explicit(&g->refs, 1, memory_order_relaxed);
+}
+
+void rt_gen_drop(struct rt_gen *g)
+{
+	if (g && atomic_fetch_sub_explicit(&g->refs, 1, memory_order_acq_rel) == 1)
+		gen_free(g);
+}
+
+struct rt_gen *rt_gen_current(struct rt_shared *sh)
+{
+	struct rt_gen *g;
+	pthread_mutex_lock(&sh->lock);
+	g = atomic_load(&sh->gen);
+	rt_gen_hold(g);
+	pthread_mutex_unlock(&sh->lock);
+	return g;
+}
+
 /* --- workers ----------------------------------------------------------- */
 
 /* Moves w to the current generation when a reload swapped it. */
 static void worker_follow(struct rt_worker *w)
 {
-	struct rt_gen *g = atomic_load(&w->sh->gen);
+	struct rt_gen *g;
 	struct rt_matcher *m;
-	if (g == w->gen || !(m = rt_matcher_new(g->table)))
-		return;   /* out of memory: stay on the old one, try next time */
+	if (atomic_load_explicit(&w->sh->gen, memory_order_acquire) == w->gen)
+		return;
+	g = rt_gen_current(w->sh);
+	if (!(m = rt_matcher_new(g->table))) {
+		rt_gen_drop(g);   /* out of memory: stay on the old one, try next time */
+		return;
+	}
 	rt_matcher_free(w->matcher);
 	w->matcher = m;
+	rt_gen_drop(w->gen);
 	w->gen = g;
 	w->table = g->table;
 }
@@ -240,20 +269,17 @@ static void worker_release(struct rt_worker *w)
 	if (w->listener.fd >= 0)
 		close(w->listener.fd);
 	rt_matcher_free(w->matcher);
+	rt_gen_drop(w->gen);
+	w->gen = NULL;
 	rt_loop_release(&w->loop);
 }
 
 static void server_free(struct rt_server *s)
 {
-	struct rt_gen *g = atomic_load(&s->sh.gen);
 	for (int i = 0; i < s->nworkers; i++)
 		worker_release(&s->workers[i]);
 	free(s->workers);
-	while (g) {
-		struct rt_gen *o = g->older;
-		gen_free(g);
-		g = o;
-	}
+	rt_gen_drop(atomic_load(&s->sh.gen));   /* the last holder now */
 	while (s->sh.stats) {
 		struct rt_route_stats *n = s->sh.stats->next;
 		free(s->sh.stats);
@@ -297,7 +323,7 @@ static int worker_init(struct rt_server *s, struct rt_worker *w, int i,
 	w->listener.fd = -1;
 	w->stop = &s->stop;
 	w->sh = &s->sh;
-	w->gen = atomic_load(&s->sh.gen);
+	w->gen = rt_gen_current(&s->sh);
 	w->table = w->gen->table;
 	w->rng = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)time(NULL) << 8) ^ (uint64_t)i;
 	w->now = rt_now_ms();

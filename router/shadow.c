@@ -40,6 +40,7 @@ int rt_shadow_init(struct rt_worker *w)
 
 static void job_free(struct rt_shadow_job *j)
 {
+	rt_gen_drop(j->gen);
 	fc_buf_release(&j->req);
 	fc_buf_release(&j->legacy_body);
 	fc_buf_release(&j->new_body);
@@ -272,6 +273,7 @@ void rt_shadow_submit(struct rt_worker *w, struct rt_gen *g, struct rt_route_sta
 	}
 	j->w = w;
 	j->gen = g;
+	rt_gen_hold(g);
 	j->rs = rs;
 	j->route = route;
 	j->up = up;

@@ -5,8 +5,9 @@
  * connection in flight keeps meaning the upstream it was opened for), the
  * per-route counters (kept by route name across reloads) and the current
  * generation, swapped by a reload. A generation is one loaded config with
- * its routing table; old generations stay allocated until the server
- * stops, so an exchange picked under one never reads freed memory.
+ * its routing table and log files; it is freed when its last holder lets
+ * go, so an exchange picked under one never reads freed memory and old
+ * configs, regexes and log descriptors do not pile up over reloads.
  *
  * struct rt_worker belongs to its thread (its event loop, listener,
  * clients, upstream pools, matcher), except stop, which the server sets,
@@ -66,7 +67,7 @@ struct rt_gen {
 	struct rt_route_stats *dstats;   /* the default upstream */
 	int access_fd, shadow_fd;        /* -1 when not configured */
 	char loaded_at[32];              /* ISO-8601 UTC */
-	struct rt_gen *older;
+	atomic_int refs;                 /* holders: see rt_gen_hold */
 };
 
 struct rt_shared {
@@ -103,6 +104,16 @@ struct rt_worker {
 	pthread_t thread;
 	char scratch[16384];             /* upstream reads */
 };
+
+/* Generation references. Holders: the server while it is current, each
+ * worker for the one it picks with, each client for the one its last
+ * exchange used, each shadow copy, the admin thread while it answers. A
+ * new holder of the current generation takes it under sh->lock (a reload
+ * swaps it under that lock); rt_gen_drop frees it at zero. Any thread. */
+void rt_gen_hold(struct rt_gen *g);
+void rt_gen_drop(struct rt_gen *g);
+/* The current generation, held (drop it when done). Any thread. */
+struct rt_gen *rt_gen_current(struct rt_shared *sh);
 
 /* Records a finished exchange of route stats rs on side: status class,
  * latency (µs). Any thread. */

@@ -170,6 +170,7 @@ static struct fz *fz_setup(void)
 	z.gen.rstats = z.rstats;
 	z.gen.dstats = &z.stats[4];
 	z.gen.access_fd = z.gen.shadow_fd = -1;
+	atomic_init(&z.gen.refs, 1);   /* the harness's: never freed */
 	atomic_store(&z.sh.gen, &z.gen);
 	z.w.sh = &z.sh;
 	z.w.gen = &z.gen;

@@ -1257,6 +1257,16 @@ TEST_TIMEOUT(router_slow_clients_408_and_backpressure, 60)
 	stop(&e);
 }
 
+static int count_fds(pid_t pid)
+{
+	char *out = NULL;
+	int n;
+	t_run(&out, "ls /proc/%d/fd | wc -l", (int)pid);
+	n = atoi(out);
+	free(out);
+	return n;
+}
+
 TEST_TIMEOUT(router_reload_and_weight_changes_under_load, 90)
 {
 	struct env e;
@@ -1319,6 +1329,22 @@ TEST_TIMEOUT(router_reload_and_weight_changes_under_load, 90)
 	ASSERT_EQ(failed, 0);
 	ASSERT_EQ(route_num(&e, "split", "requests"), 2400);
 	ASSERT_EQ(route_num(&e, "split", "errors"), 0);
+	/* twenty more reloads: old configs and their log files are let go */
+	int fds_before = count_fds(e.ficus);
+	for (int i = 0; i < 20; i++) {
+		struct msg m;
+		admin_req(&e, "POST", "/reload", NULL, TOKEN, &m);
+		ASSERT_EQ(m.status, 200);
+		msg_free(&m);
+	}
+	struct rd *one = open_rd(e.port);   /* a request moves the workers on */
+	struct msg m1;
+	exchange(one, "GET /other HTTP/1.1\r\nHost: t\r\n\r\n", &m1);
+	msg_free(&m1);
+	close_rd(one);
+	usleep(300000);
+	printf("ficus fds: %d before the reloads, %d after\n", fds_before, count_fds(e.ficus));
+	ASSERT(count_fds(e.ficus) < fds_before + 5);
 	/* the access log has a line per request */
 	t_run(&out, "grep -c '\"route\":\"split\"' %s/access.jsonl", e.dir);
 	ASSERT_EQ(atoi(out), 2400);
