@@ -70,26 +70,49 @@ void rt_shadow_release(struct rt_worker *w)
 
 /* --- the comparison ------------------------------------------------------ */
 
-static void drop_keys(json_t *v, const char *const *ignore, size_t n)
+/* A number as the comparison sees it: a real with an integral value
+ * becomes that integer (1.0 and 1 are the same answer), else NULL. */
+static json_t *as_integer(const json_t *v)
 {
+	double d;
+	if (!json_is_real(v))
+		return NULL;
+	d = json_real_value(v);
+	if (!(d <= 9e15 && d >= -9e15) || d != (double)(json_int_t)d)
+		return NULL;   /* range first: the cast of a larger value is undefined */
+	return json_integer((json_int_t)d);
+}
+
+/* Removes the ignored keys at any depth and makes integral reals integers. */
+static void normalise(json_t *v, const char *const *ignore, size_t n)
+{
+	json_t *x, *i2;
 	if (json_is_object(v)) {
 		const char *k;
-		json_t *x;
 		void *tmp;
 		for (size_t i = 0; i < n; i++)
 			json_object_del(v, ignore[i]);
-		json_object_foreach_safe(v, tmp, k, x)
-			drop_keys(x, ignore, n);
+		json_object_foreach_safe(v, tmp, k, x) {
+			if ((i2 = as_integer(x)))
+				json_object_set_new(v, k, i2);
+			else
+				normalise(x, ignore, n);
+		}
 	} else if (json_is_array(v)) {
-		for (size_t i = 0; i < json_array_size(v); i++)
-			drop_keys(json_array_get(v, i), ignore, n);
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			x = json_array_get(v, i);
+			if ((i2 = as_integer(x)))
+				json_array_set_new(v, i, i2);
+			else
+				normalise(x, ignore, n);
+		}
 	}
 }
 
 bool rt_shadow_same_body(const char *a, size_t alen, const char *b, size_t blen,
                          const char *const *ignore, size_t nignore)
 {
-	json_t *ja, *jb;
+	json_t *ja, *jb, *x;
 	bool same;
 	ja = json_loadb(a, alen, JSON_DECODE_ANY, NULL);
 	jb = ja ? json_loadb(b, blen, JSON_DECODE_ANY, NULL) : NULL;
@@ -98,8 +121,16 @@ bool rt_shadow_same_body(const char *a, size_t alen, const char *b, size_t blen,
 		json_decref(jb);
 		return alen == blen && memcmp(a, b, alen) == 0;
 	}
-	drop_keys(ja, ignore, nignore);
-	drop_keys(jb, ignore, nignore);
+	normalise(ja, ignore, nignore);
+	normalise(jb, ignore, nignore);
+	if ((x = as_integer(ja))) {   /* a bare number */
+		json_decref(ja);
+		ja = x;
+	}
+	if ((x = as_integer(jb))) {
+		json_decref(jb);
+		jb = x;
+	}
 	same = json_equal(ja, jb);
 	json_decref(ja);
 	json_decref(jb);

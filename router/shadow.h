@@ -9,7 +9,8 @@
  * is full, the request was over 64 KiB (not kept), or a body was over
  * router.shadow.max_body. The comparison: status, then the bodies - as
  * JSON values when both parse as JSON, with the route's shadow.ignore keys
- * removed at any depth, else byte for byte. A difference (or a failed
+ * removed at any depth and numbers compared by value (1.0 is 1), else
+ * byte for byte. A difference (or a failed
  * copy: refused, broken, timed out) is counted (shadow_diffs) and written
  * as one JSON line to router.shadow.log. All on the worker's thread. */
 #ifndef RT_SHADOW_H
