@@ -178,8 +178,8 @@ static json_t *route_json(struct rt_admin *a, struct rt_gen *g, int i)
 	(void)a;
 	return json_pack("{s:s, s:s, s:i, s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "name",
 	                 r->name, "mode", mode_names[mode], "weight", weight, "legacy", r->legacy,
-	                 "new", r->new_, "requests", (json_int_t)ld(&rs->requests), "errors",
-	                 (json_int_t)ld(&rs->errors), "fallbacks", (json_int_t)ld(&rs->fallbacks),
+	                 "new", r->new_, "requests", (json_int_t)rt_stats_requests(rs, -1), "errors",
+	                 (json_int_t)rt_stats_requests(rs, 5), "fallbacks", (json_int_t)ld(&rs->fallbacks),
 	                 "shadow_compared", (json_int_t)ld(&rs->shadow_compared), "shadow_diffs",
 	                 (json_int_t)ld(&rs->shadow_diffs), "shadow_dropped",
 	                 (json_int_t)ld(&rs->shadow_dropped), "rps", rps_of(rs));
@@ -433,7 +433,7 @@ static void sample(struct rt_admin *a)
 	pthread_mutex_lock(&a->sh->lock);
 	for (struct rt_route_stats *rs = a->sh->stats; rs; rs = rs->next) {
 		int k = rs->ring_n % 11;
-		rs->ring[k] = ld(&rs->requests);
+		rs->ring[k] = rt_stats_requests(rs, -1);
 		rs->ring_ms[k] = now;
 		rs->ring_n++;
 	}

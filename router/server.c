@@ -36,12 +36,20 @@ void rt_stats_record(struct rt_route_stats *rs, int side, int status, uint64_t u
 	int cls = status >= 100 && status < 600 ? status / 100 : 0, b = 0;
 	while (b < RT_LAT_N - 1 && us > (uint64_t)rt_lat_bounds_ms[b] * 1000)
 		b++;
-	atomic_fetch_add_explicit(&rs->requests, 1, memory_order_relaxed);
+	/* three adds: the totals (requests, 5xx) are sums of status[][] */
 	atomic_fetch_add_explicit(&rs->status[side][cls], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&rs->lat[side][b], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&rs->lat_sum_us[side], us, memory_order_relaxed);
-	if (cls == 5)
-		atomic_fetch_add_explicit(&rs->errors, 1, memory_order_relaxed);
+}
+
+unsigned long long rt_stats_requests(struct rt_route_stats *rs, int cls)
+{
+	unsigned long long n = 0;
+	for (int s = 0; s < 2; s++)
+		for (int c = 0; c < 6; c++)
+			if (cls < 0 || c == cls)
+				n += atomic_load_explicit(&rs->status[s][c], memory_order_relaxed);
+	return n;
 }
 
 /* --- generations ------------------------------------------------------- */

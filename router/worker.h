@@ -40,7 +40,7 @@ struct rt_route_stats {
 	atomic_ullong status[2][6];      /* side x status class (0: none) */
 	atomic_ullong lat[2][RT_LAT_N];  /* side x bucket, not cumulative */
 	atomic_ullong lat_sum_us[2];
-	atomic_ullong requests, errors, fallbacks;
+	atomic_ullong fallbacks;
 	atomic_ullong shadow_compared, shadow_diffs, shadow_dropped;
 	/* admin thread only: request totals sampled once a second (rps) */
 	unsigned long long ring[11];
@@ -118,5 +118,7 @@ struct rt_gen *rt_gen_current(struct rt_shared *sh);
 /* Records a finished exchange of route stats rs on side: status class,
  * latency (µs). Any thread. */
 void rt_stats_record(struct rt_route_stats *rs, int side, int status, uint64_t us);
+/* Requests recorded with status class cls (5: 5xx), or all for cls -1. */
+unsigned long long rt_stats_requests(struct rt_route_stats *rs, int cls);
 
 #endif
