@@ -242,7 +242,10 @@ static void dispatch(struct rt_client *c)
 		w->stats.fallbacks++;
 		atomic_fetch_add_explicit(&c->rs->fallbacks, 1, memory_order_relaxed);
 	}
-	u = rt_pool_get(&w->pool, c->pick.upstream, c, !c->idempotent || !c->replayable);
+	/* peek at a pooled connection unless a stale one can be retried: a
+	 * body-less GET, HEAD or OPTIONS */
+	u = rt_pool_get(&w->pool, c->pick.upstream, c,
+	                !c->idempotent || c->req_framing != RT_BODY_NONE || !c->replayable);
 	c->up = u;
 	if (!u) {
 		c->fail = F_CONNECT;
