@@ -8,7 +8,8 @@
 #   make sandbox-down    stop them
 #   make demo            the migration story on the sample domain
 #   make fuzz            libFuzzer targets (clang), see tests/fuzz/
-#   make bench           benchmarks (bench-cdc: ficus next to its peers; bench-sync: backfill, apply, latency)
+#   make bench           benchmarks (bench-cdc: ficus next to its peers; bench-sync: backfill, apply, latency;
+#                        bench-router: ficus next to nginx and HAProxy)
 
 CC       ?= cc
 PKGS     := libmariadb libpq yaml-0.1 libpcre2-8 libnats libisal jansson
@@ -135,15 +136,17 @@ demo-down:
 	@bash scripts/sandbox.sh down
 
 # libFuzzer builds with clang; `make test` replays the committed corpora.
-FUZZ_TARGETS := yaml config mapping binlog
+FUZZ_TARGETS := yaml config mapping binlog request
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
+	@echo "fuzz targets: $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)"
+	@echo "run one on a copy of its corpus, e.g.: cp -r tests/fuzz/corpus/request /tmp/c && build/fuzz/request_fuzz /tmp/c"
 build/fuzz/%_fuzz: tests/fuzz/targets.c tests/fuzz/libfuzzer_main.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -DFUZZ_TARGET=fuzz_$* $(PKG_CFLAGS) -o $@ tests/fuzz/targets.c \
 	  tests/fuzz/libfuzzer_main.c $(LIB_SRC) $(PKG_LIBS) $(LDLIBS)
 
-bench: bench-cdc bench-sync
+bench: bench-cdc bench-sync bench-router
 
 # ficus's binlog decoding next to mariadb-binlog, ZongJi and a raw read, on
 # one workload's binlog (BENCH_ROWS, default 1000000): times, rows/s, ratios,
@@ -160,6 +163,14 @@ bench-cdc: deps
 .PHONY: bench-sync
 bench-sync: deps
 	@bash scripts/bench-sync.sh
+
+# The router on loopback with wrk: direct, ficus (split over two nginx
+# upstreams), nginx proxy_pass and HAProxy; shadow mode against a 200 ms
+# backend. Installs wrk, nginx and haproxy with apt-get when missing;
+# build/bench/router.json. Numbers, not pass/fail: bench/router/README.md.
+.PHONY: bench-router
+bench-router: deps
+	@bash scripts/bench-router.sh
 
 clean:
 	rm -rf build bin

@@ -58,6 +58,10 @@ extern const struct cli_cmd cli_cmd_sample_init;
 extern const struct cli_cmd cli_cmd_sample_load;
 extern const struct cli_cmd cli_cmd_sync;
 extern const struct cli_cmd cli_cmd_route_serve;
+extern const struct cli_cmd cli_cmd_route_status;
+extern const struct cli_cmd cli_cmd_route_shift;
+extern const struct cli_cmd cli_cmd_route_mode;
+extern const struct cli_cmd cli_cmd_route_reload;
 extern const struct cli_cmd cli_cmd_sync_status;
 extern const struct cli_cmd cli_cmd_status;
 

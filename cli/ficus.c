@@ -24,6 +24,10 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_sample_init,
 	&cli_cmd_sample_load,
 	&cli_cmd_route_serve,
+	&cli_cmd_route_status,
+	&cli_cmd_route_shift,
+	&cli_cmd_route_mode,
+	&cli_cmd_route_reload,
 	&cli_cmd_status,
 	NULL,
 };

@@ -621,11 +621,70 @@ static int load_route(struct loader *L, const struct fc_ynode *n, struct fc_rout
 	return 0;
 }
 
+/* An optional integer key of map n into *out (left alone when absent). */
+static int opt_int(struct loader *L, const struct fc_ynode *map, const char *key,
+                   const char *what, long long lo, long long hi, long long *out)
+{
+	struct fc_ynode *v = fc_y_get(map, key);
+	return v ? fc_y_int(L->d, v, what, lo, hi, out, L->err) : 0;
+}
+
+/* router: breaker, shadow, access_log, client_timeout_ms (with defaults). */
+static int load_router_knobs(struct loader *L, const struct fc_ynode *n)
+{
+	static const char *const breaker_keys[] = { "failures", "cooldown_ms", NULL };
+	static const char *const shadow_keys[] = { "log", "queue", "max_body", NULL };
+	struct fc_router_config *r = &L->cfg->router;
+	long long failures = 5, cooldown = 5000, queue = 256, max_body = 1 << 20,
+	          client_timeout = 60000;
+	struct fc_ynode *v;
+	const char *s;
+	int rc;
+
+	if ((v = fc_y_get(n, "breaker")) &&
+	    ((rc = fc_y_need_map(L->d, v, "'router.breaker'", L->err)) ||
+	     (rc = fc_y_check_keys(L->d, v, breaker_keys, L->err)) ||
+	     (rc = opt_int(L, v, "failures", "'breaker.failures'", 1, 1000000, &failures)) ||
+	     (rc = opt_int(L, v, "cooldown_ms", "'breaker.cooldown_ms'", 1, 3600000, &cooldown))))
+		return rc;
+	if ((v = fc_y_get(n, "shadow"))) {
+		struct fc_ynode *lg;
+		if ((rc = fc_y_need_map(L->d, v, "'router.shadow'", L->err)) ||
+		    (rc = fc_y_check_keys(L->d, v, shadow_keys, L->err)) ||
+		    (rc = opt_int(L, v, "queue", "'shadow.queue'", 1, 1000000, &queue)) ||
+		    (rc = opt_int(L, v, "max_body", "'shadow.max_body'", 0, 1LL << 30, &max_body)))
+			return rc;
+		if ((lg = fc_y_get(v, "log"))) {
+			if ((rc = fc_y_str(L->d, lg, "'shadow.log'", false, &s, L->err)))
+				return rc;
+			if (!(r->shadow_log = resolve_path(L, s)))
+				return NOMEM();
+		}
+	}
+	if ((v = fc_y_get(n, "access_log"))) {
+		if ((rc = fc_y_str(L->d, v, "'router.access_log'", false, &s, L->err)))
+			return rc;
+		if (!(r->access_log = resolve_path(L, s)))
+			return NOMEM();
+	}
+	if ((rc = opt_int(L, n, "client_timeout_ms", "'router.client_timeout_ms'", 10, 3600000,
+	                  &client_timeout)))
+		return rc;
+	r->breaker_failures = (int)failures;
+	r->breaker_cooldown_ms = (int)cooldown;
+	r->shadow_queue = (int)queue;
+	r->shadow_max_body = max_body;
+	r->client_timeout_ms = (int)client_timeout;
+	return 0;
+}
+
 static int load_router(struct loader *L, const struct fc_ynode *n)
 {
-	static const char *const keys[] = { "listen", "workers", "admin", "upstreams",
-	                                    "default", "routes", NULL };
-	static const char *const admin_keys[] = { "listen", "token_env", "token_file", NULL };
+	static const char *const keys[] = { "listen", "workers", "admin", "upstreams", "default",
+	                                    "routes", "breaker", "shadow", "access_log",
+	                                    "client_timeout_ms", NULL };
+	static const char *const admin_keys[] = { "listen", "token", "token_env", "token_file",
+	                                          "metrics_auth", NULL };
 	struct fc_router_config *r = &L->cfg->router;
 	struct fc_ynode *v;
 	int rc;
@@ -654,9 +713,28 @@ static int load_router(struct loader *L, const struct fc_ynode *n)
 		    (rc = fc_y_str(L->d, a, "'router.admin.listen'", false, &r->admin_listen, L->err)) ||
 		    (rc = check_listen(L, a, "'router.admin.listen'", r->admin_listen)))
 			return rc;
-		if (fc_y_get(v, "token_env") && (a = fc_y_get(v, "token_file")))
-			return FAIL(a, "'router.admin': give token_env or token_file, not both");
-		if ((a = fc_y_get(v, "token_env"))) {
+		{
+			static const char *const tok_keys[] = { "token", "token_env", "token_file" };
+			const char *first = NULL;
+			for (int i = 0; i < 3; i++) {
+				if (!(a = fc_y_get(v, tok_keys[i])))
+					continue;
+				if (first)
+					return FAIL(a, "'router.admin': give %s or %s, not both", first,
+					            tok_keys[i]);
+				first = tok_keys[i];
+			}
+		}
+		if ((a = fc_y_get(v, "metrics_auth"))) {
+			bool b;
+			if ((rc = fc_y_bool(L->d, a, "'metrics_auth'", &b, L->err)))
+				return rc;
+			r->metrics_open = !b;
+		}
+		if ((a = fc_y_get(v, "token"))) {
+			if ((rc = fc_y_str(L->d, a, "'token'", false, &r->admin_token, L->err)))
+				return rc;
+		} else if ((a = fc_y_get(v, "token_env"))) {
 			const char *var;
 			if ((rc = fc_y_str(L->d, a, "'token_env'", false, &var, L->err)))
 				return rc;
@@ -670,7 +748,8 @@ static int load_router(struct loader *L, const struct fc_ynode *n)
 				return rc;
 		}
 	}
-	if ((rc = fc_y_require(L->d, n, "upstreams", "'router'", &v, L->err)) ||
+	if ((rc = load_router_knobs(L, n)) ||
+	    (rc = fc_y_require(L->d, n, "upstreams", "'router'", &v, L->err)) ||
 	    (rc = load_upstreams(L, v)))
 		return rc;
 	if ((rc = upstream_ref(L, n, "default", "'router'", true, &r->default_upstream)))

@@ -96,7 +96,15 @@ struct fc_router_config {
 	const char *listen;         /* host:port */
 	int workers;
 	const char *admin_listen;   /* NULL: no admin API */
-	const char *admin_token;    /* from token_env/token_file: never print */
+	const char *admin_token;    /* token, token_env or token_file: never print */
+	bool metrics_open;          /* admin.metrics_auth: false: /metrics without token */
+	int breaker_failures;       /* breaker.failures: consecutive, default 5 */
+	int breaker_cooldown_ms;    /* breaker.cooldown_ms: open before a probe, default 5000 */
+	const char *shadow_log;     /* shadow.log: diff JSON lines (resolved path), or NULL */
+	int shadow_queue;           /* shadow.queue: copies waiting per worker, default 256 */
+	long long shadow_max_body;  /* shadow.max_body: bytes per body compared, default 1 MiB */
+	const char *access_log;     /* access_log: JSON lines (resolved path), or NULL */
+	int client_timeout_ms;      /* client_timeout_ms: idle keep-alive / slow request, 60000 */
 	struct fc_upstream *upstreams;
 	size_t nupstreams;
 	const char *default_upstream;

@@ -161,7 +161,7 @@ bool rt_msg_dropped(const struct rt_msg *m, struct fc_span name)
 	static const char *const always[] = {
 		"connection", "keep-alive", "proxy-connection", "te", "trailer",
 		"transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization",
-		"content-length", "via", "x-forwarded-for", "x-forwarded-proto", NULL,
+		"content-length", "via", "x-forwarded-for", "x-forwarded-proto", "expect", NULL,
 	};
 	for (int i = 0; always[i]; i++)
 		if (span_is(name, always[i]))
@@ -214,7 +214,9 @@ static int put_joined(struct fc_buf *out, const struct rt_msg *m, const char *na
                       const char *extra)
 {
 	bool any = false;
-	int rc = fc_buf_printf(out, "%s: ", name);
+	int rc = fc_buf_puts(out, name);
+	if (!rc)
+		rc = fc_buf_append(out, ": ", 2);
 	for (uint32_t i = 0; i < m->nh && !rc; i++) {
 		struct fc_span v = rt_msg_val(m, i);
 		if (!span_is(rt_msg_name(m, i), name) || v.len == 0)
@@ -228,8 +230,8 @@ static int put_joined(struct fc_buf *out, const struct rt_msg *m, const char *na
 	if (!rc && any)
 		rc = fc_buf_append(out, ", ", 2);
 	if (!rc)
-		rc = fc_buf_printf(out, "%s\r\n", extra);
-	return rc;
+		rc = fc_buf_puts(out, extra);
+	return rc ? rc : fc_buf_append(out, "\r\n", 2);
 }
 
 static int put_fields(struct fc_buf *out, const struct rt_msg *m)
@@ -248,11 +250,26 @@ static int put_fields(struct fc_buf *out, const struct rt_msg *m)
 
 static int put_framing(struct fc_buf *out, enum rt_framing f, uint64_t length)
 {
+	int rc;
 	if (f == RT_BODY_LENGTH)
-		return fc_buf_printf(out, "Content-Length: %llu\r\n", (unsigned long long)length);
+		return (rc = fc_buf_append(out, "Content-Length: ", 16)) ||
+		               (rc = fc_buf_put_u64(out, (unsigned long long)length))
+		               ? rc
+		               : fc_buf_append(out, "\r\n", 2);
 	if (f == RT_BODY_CHUNKED)
 		return fc_buf_puts(out, "Transfer-Encoding: chunked\r\n");
 	return 0;
+}
+
+/* "M.m ficus", the Via entry for a message of version M.m (the common
+ * single-digit case without printf: this runs twice per request). */
+static void via_of(const http_parser *p, char via[32])
+{
+	if (p->http_major < 10 && p->http_minor < 10)
+		memcpy(via, (char[]){ (char)('0' + p->http_major), '.', (char)('0' + p->http_minor),
+		                      ' ', 'f', 'i', 'c', 'u', 's', '\0' }, 10);
+	else
+		snprintf(via, 32, "%u.%u ficus", p->http_major, p->http_minor);
 }
 
 int rt_http_request_head(struct fc_buf *out, const http_parser *p, const struct rt_msg *m,
@@ -260,8 +277,9 @@ int rt_http_request_head(struct fc_buf *out, const http_parser *p, const struct 
 {
 	char via[32];
 	int rc;
-	snprintf(via, sizeof via, "%u.%u ficus", p->http_major, p->http_minor);
-	if ((rc = fc_buf_printf(out, "%s ", http_method_str((enum http_method)p->method))) ||
+	via_of(p, via);
+	if ((rc = fc_buf_puts(out, http_method_str((enum http_method)p->method))) ||
+	    (rc = fc_buf_append(out, " ", 1)) ||
 	    (rc = fc_buf_append(out, target.ptr, target.len)) ||
 	    (rc = fc_buf_puts(out, " HTTP/1.1\r\n")) ||
 	    (rc = put_fields(out, m)))
@@ -282,8 +300,10 @@ int rt_http_response_head(struct fc_buf *out, const http_parser *p, const struct
 	char via[32];
 	struct fc_span reason = rt_msg_url(m);
 	int rc;
-	snprintf(via, sizeof via, "%u.%u ficus", p->http_major, p->http_minor);
-	if ((rc = fc_buf_printf(out, "HTTP/1.1 %u ", p->status_code)) ||
+	via_of(p, via);
+	if ((rc = fc_buf_append(out, "HTTP/1.1 ", 9)) ||
+	    (rc = fc_buf_put_u64(out, p->status_code)) ||
+	    (rc = fc_buf_append(out, " ", 1)) ||
 	    (rc = fc_buf_append(out, reason.ptr, reason.len)) ||
 	    (rc = fc_buf_append(out, "\r\n", 2)) ||
 	    (rc = put_fields(out, m)) ||

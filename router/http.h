@@ -70,7 +70,8 @@ struct fc_span rt_msg_get(const struct rt_msg *m, const char *name);
 /* Whether the field is removed when forwarding: hop-by-hop (Connection,
  * Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade,
  * Proxy-Authenticate, Proxy-Authorization), named in a Connection field
- * (except Host), or rewritten by us (Content-Length, Via, X-Forwarded-*). */
+ * (except Host), or rewritten by us (Content-Length, Via, X-Forwarded-*),
+ * or answered by us (Expect: ficus sends 100 Continue itself). */
 bool rt_msg_dropped(const struct rt_msg *m, struct fc_span name);
 /* The path of a request URL for routing: origin-form up to '?' or '#';
  * absolute-form (http://h/p?q) gives its path. false for a bad URL. */

@@ -24,8 +24,11 @@ static void unlink_(struct rt_upconn *u)
 		*list_head(p, u, u->list) = u->next;
 	if (u->next)
 		u->next->prev = u->prev;
-	if (u->list == L_IDLE)
+	if (u->list == L_IDLE) {
 		p->nidle[u->up]--;
+		if (p->idle_total)
+			atomic_fetch_sub_explicit(&p->idle_total[u->up], 1, memory_order_relaxed);
+	}
 	u->prev = u->next = NULL;
 	u->list = L_NONE;
 }
@@ -40,8 +43,11 @@ static void link_(struct rt_upconn *u, int list)
 		(*h)->prev = u;
 	*h = u;
 	u->list = list;
-	if (list == L_IDLE)
+	if (list == L_IDLE) {
 		u->pool->nidle[u->up]++;
+		if (u->pool->idle_total)
+			atomic_fetch_add_explicit(&u->pool->idle_total[u->up], 1, memory_order_relaxed);
+	}
 }
 
 int rt_pool_init(struct rt_pool *p, struct rt_loop *loop, const struct rt_addr *addrs, size_t n,
@@ -52,6 +58,7 @@ int rt_pool_init(struct rt_pool *p, struct rt_loop *loop, const struct rt_addr *
 	p->n = n;
 	p->busy = p->dead = NULL;
 	p->on_event = on_event;
+	p->idle_total = NULL;
 	p->opened = p->reused = 0;
 	p->idle = calloc(n, sizeof *p->idle);
 	p->nidle = calloc(n, sizeof *p->nidle);
@@ -102,6 +109,7 @@ void rt_upconn_close(struct rt_upconn *u)
 		return;
 	rt_loop_close(u->pool->loop, &u->io);
 	u->client = NULL;
+	u->job = NULL;
 	link_(u, L_DEAD);
 }
 
@@ -113,11 +121,11 @@ static bool still_open(struct rt_upconn *u)
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-struct rt_upconn *rt_pool_get(struct rt_pool *p, int up, struct rt_client *c)
+struct rt_upconn *rt_pool_get(struct rt_pool *p, int up, struct rt_client *c, bool check)
 {
 	struct rt_upconn *u;
 	while ((u = p->idle[up])) {
-		if (still_open(u)) {
+		if (!check || still_open(u)) {
 			link_(u, L_BUSY);
 			u->client = c;
 			u->reused = true;
@@ -160,6 +168,7 @@ struct rt_upconn *rt_pool_get(struct rt_pool *p, int up, struct rt_client *c)
 void rt_pool_put(struct rt_pool *p, struct rt_upconn *u)
 {
 	u->client = NULL;
+	u->job = NULL;
 	if (p->nidle[u->up] >= RT_POOL_IDLE) {
 		rt_upconn_close(u);
 		return;

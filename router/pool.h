@@ -13,18 +13,21 @@
 #include "http.h"
 #include "loop.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #define RT_POOL_IDLE 64
 
 struct rt_client;
+struct rt_shadow_job;
 
 struct rt_upconn {
 	struct rt_io io;
 	struct rt_pool *pool;
 	int up;                     /* upstream index */
 	struct rt_client *client;   /* bound exchange, NULL when idle */
+	struct rt_shadow_job *job;  /* or the bound shadow copy (shadow pool) */
 	struct rt_upconn *prev, *next;  /* idle list, busy list or dead list */
 	int list;                   /* which of them (enum in pool.c) */
 	bool connected;             /* connect finished */
@@ -48,6 +51,7 @@ struct rt_pool {
 	struct rt_upconn *busy;        /* bound connections, for timeouts */
 	struct rt_upconn *dead;
 	void (*on_event)(struct rt_io *io, uint32_t events);
+	atomic_int *idle_total;        /* per upstream, shared: idle count of all pools, or NULL */
 	unsigned long long opened, reused;
 };
 
@@ -55,11 +59,14 @@ int rt_pool_init(struct rt_pool *p, struct rt_loop *loop, const struct rt_addr *
                  void (*on_event)(struct rt_io *, uint32_t));
 /* Closes and frees every connection. */
 void rt_pool_release(struct rt_pool *p);
-/* A connection to upstream up for client c: an idle one that is still open,
- * else a new one (connecting). On a connect that failed at once, the
+/* A connection to upstream up for client c: an idle one (when check is
+ * set, one that a peek shows still open: a syscall, worth it for requests
+ * that cannot be retried; otherwise the idle connection's close, when it
+ * comes in the same loop iteration, shows as a stale connection the
+ * caller retries), else a new one (connecting). On a connect that failed at once, the
  * connection comes back with failed set (closed; the caller reports it).
  * NULL only when out of memory or file descriptors. */
-struct rt_upconn *rt_pool_get(struct rt_pool *p, int up, struct rt_client *c);
+struct rt_upconn *rt_pool_get(struct rt_pool *p, int up, struct rt_client *c, bool check);
 /* Puts a connection whose exchange ended cleanly back to idle (or closes
  * it when the list is full). */
 void rt_pool_put(struct rt_pool *p, struct rt_upconn *u);

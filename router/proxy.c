@@ -23,12 +23,22 @@
  * OPTIONS and its whole request (at most RT_REPLAY_MAX bytes) is kept.
  * After response bytes went out, a failure closes the client.
  *
+ * Each upstream's circuit breaker (breaker.h) is asked before a request is
+ * sent (open: new falls back to legacy at once, legacy answers 503) and
+ * told every outcome. In shadow mode legacy's decoded response body is
+ * kept (up to router.shadow.max_body) and handed with the request to
+ * shadow.c when the response is complete. Every exchange is recorded once
+ * (exchange_record): the route's counters and histogram, the access log.
+ *
  * Nothing here frees memory while an event is being handled: closed
  * clients and upstream connections are marked dead and freed between loop
  * iterations (rt_proxy_reap, rt_pool_reap). */
 #include "proxy.h"
 
+#include "shadow.h"
+
 #include <errno.h>
+#include <jansson.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -36,9 +46,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
-enum rt_fail { F_NONE, F_CONNECT, F_BROKEN, F_TIMEOUT, F_5XX };
+enum rt_fail { F_NONE, F_CONNECT, F_BROKEN, F_TIMEOUT, F_5XX, F_OPEN };
 
 struct rt_client {
 	struct rt_io io;
@@ -68,10 +79,30 @@ struct rt_client {
 	struct rt_pick pick;
 	struct rt_upconn *up;
 	struct fc_buf replay;            /* the whole request as sent upstream */
+
+	/* what is recorded when the exchange ends (counters, access log) */
+	struct rt_gen *gen;              /* the generation it was picked under */
+	struct rt_route_stats *rs;
+	bool recorded, fell_back;
+	int status;                      /* sent to the client (0: none yet) */
+	uint64_t t0_us;
+	char line[512];                  /* "METHOD target" (shadow, access log) */
+
+	/* shadow mode: legacy's response kept for the comparison */
+	bool shadow_on;
+	struct fc_buf sbody;
 };
 
 static void client_step(struct rt_client *c);
 static void exchange_fail(struct rt_client *c, enum rt_fail kind);
+static void exchange_record(struct rt_client *c);
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 /* --- clients --------------------------------------------------------- */
 
@@ -80,6 +111,8 @@ static void client_close(struct rt_client *c)
 	struct rt_worker *w = c->w;
 	if (c->dead)
 		return;
+	if (c->busy)
+		exchange_record(c);   /* the client left mid-exchange */
 	c->dead = true;
 	if (c->up) {
 		rt_upconn_close(c->up);
@@ -103,6 +136,8 @@ static void client_free(struct rt_client *c)
 	fc_buf_release(&c->in);
 	fc_buf_release(&c->out);
 	fc_buf_release(&c->replay);
+	fc_buf_release(&c->sbody);
+	rt_gen_drop(c->gen);
 	free(c);
 }
 
@@ -114,6 +149,7 @@ void rt_proxy_reap(struct rt_worker *w)
 		client_free(c);
 	}
 	rt_pool_reap(&w->pool);
+	rt_pool_reap(&w->spool);
 }
 
 void rt_proxy_close_all(struct rt_worker *w)
@@ -130,6 +166,7 @@ static void respond_error(struct rt_client *c, int status, const char *detail, b
 		c->w->stats.errors_5xx++;
 	else
 		c->w->stats.errors_4xx++;
+	c->status = status;
 	if (rt_http_error(&c->out, status, detail, close))
 		close = true;
 	if (close)
@@ -189,7 +226,26 @@ static struct fc_span req_field(void *ctx, const char *name)
 static void dispatch(struct rt_client *c)
 {
 	struct rt_worker *w = c->w;
-	struct rt_upconn *u = rt_pool_get(&w->pool, c->pick.upstream, c);
+	const struct fc_router_config *rc = c->gen->rc;
+	struct rt_upconn *u;
+	bool probe;
+	while (!rt_breaker_allow(&w->sh->ups[c->pick.upstream].br, w->now,
+	                         rc->breaker_cooldown_ms, &probe)) {
+		if (c->pick.side != RT_SIDE_NEW || c->pick.legacy == c->pick.upstream) {
+			c->fail = F_OPEN;
+			return;
+		}
+		/* nothing was sent to new: legacy may take any request */
+		c->pick.side = RT_SIDE_LEGACY;
+		c->pick.upstream = c->pick.legacy;
+		c->fell_back = true;
+		w->stats.fallbacks++;
+		atomic_fetch_add_explicit(&c->rs->fallbacks, 1, memory_order_relaxed);
+	}
+	/* peek at a pooled connection unless a stale one can be retried: a
+	 * body-less GET, HEAD or OPTIONS */
+	u = rt_pool_get(&w->pool, c->pick.upstream, c,
+	                !c->idempotent || c->req_framing != RT_BODY_NONE || !c->replayable);
 	c->up = u;
 	if (!u) {
 		c->fail = F_CONNECT;
@@ -233,11 +289,12 @@ static int rq_headers(http_parser *p)
 {
 	struct rt_client *c = CL(p);
 	struct rt_worker *w = c->w;
-	const struct fc_upstream *up;
+	const struct rt_upstream *up;
 	struct fc_span path, target;
 	struct rt_fwd fwd;
-	char host[300];
 	const char *method = http_method_str((enum http_method)p->method);
+	struct rt_gen *g = w->gen;
+	struct fc_span expect;
 
 	if (p->http_major != 1)
 		return refuse(c, 505, "only HTTP/1.x is served");
@@ -252,6 +309,9 @@ static int rq_headers(http_parser *p)
 		return refuse(c, 400, "unsupported Transfer-Encoding (only chunked)");
 	if (!rt_url_path(rt_msg_url(&c->req), &path, &target))
 		return refuse(c, 400, "bad request target");
+	expect = rt_msg_get(&c->req, "expect");
+	if (expect.ptr && !(expect.len == 12 && strncasecmp(expect.ptr, "100-continue", 12) == 0))
+		return refuse(c, 417, "only Expect: 100-continue is supported");
 
 	c->busy = true;
 	c->req_done = c->resp_started = c->retried = c->retried_stale = false;
@@ -266,17 +326,45 @@ static int rq_headers(http_parser *p)
 	c->req_length = p->content_length;
 	w->stats.requests++;
 	rt_table_pick(w->table, w->matcher, method, path, req_field, c, next_rand(w), &c->pick);
+	/* config upstream indexes -> the server's slots */
+	c->pick.upstream = g->slot[c->pick.upstream];
+	c->pick.legacy = g->slot[c->pick.legacy];
+	c->pick.new_ = c->pick.new_ >= 0 ? g->slot[c->pick.new_] : -1;
+	if (c->gen != g) {   /* the client holds the generation of its last exchange */
+		rt_gen_hold(g);
+		rt_gen_drop(c->gen);
+		c->gen = g;
+	}
+	c->rs = c->pick.route >= 0 ? g->rstats[c->pick.route] : g->dstats;
+	c->recorded = c->fell_back = false;
+	c->status = 0;
+	c->t0_us = now_us();
+	if (g->access_fd >= 0 || c->pick.shadow)
+		snprintf(c->line, sizeof c->line, "%s %.*s", method, (int)target.len, target.ptr);
+	c->shadow_on = c->pick.shadow && c->pick.new_ >= 0;
+	if (c->shadow_on) {
+		size_t want = g->rc->shadow_max_body ? (size_t)g->rc->shadow_max_body : 1;
+		if (c->sbody.max != want) {
+			fc_buf_release(&c->sbody);
+			fc_buf_init(&c->sbody, want);
+		}
+		fc_buf_reset(&c->sbody);
+	}
 	if (c->pick.side == RT_SIDE_NEW)
 		w->stats.to_new++;
 
-	up = rt_table_upstream(w->table, c->pick.upstream);
-	snprintf(host, sizeof host, "%s:%u", up->host, up->port);
-	fwd = (struct rt_fwd){ c->ip, host, c->req_framing, c->req_length };
+	up = &w->sh->ups[c->pick.upstream];
+	fwd = (struct rt_fwd){ c->ip, up->hostport, c->req_framing, c->req_length };
 	fc_buf_reset(&c->replay);
 	c->replayable = true;
 	if (rt_http_request_head(&c->replay, p, &c->req, target, &fwd))
 		return refuse(c, 431, "request head too large");
 	dispatch(c);
+	/* the client waits for a go before sending its body: we stream it
+	 * anyway, so say so at once (the upstream never sees Expect) */
+	if (expect.ptr && !c->fail && !c->client_10 && c->req_framing != RT_BODY_NONE &&
+	    fc_buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n"))
+		c->fail = F_BROKEN;
 	return 0;
 }
 
@@ -338,6 +426,8 @@ static void request_error(struct rt_client *c, enum http_errno e)
 		c->closing = true;
 	else
 		respond_error(c, status, detail, true);
+	if (c->busy)
+		exchange_record(c);
 }
 
 /* Parses what the client sent, as far as the exchange allows. */
@@ -371,6 +461,49 @@ static void feed(struct rt_client *c)
 
 /* --- the exchange ------------------------------------------------------ */
 
+/* One JSON line per exchange when router.access_log is set. */
+static void access_log(struct rt_client *c, uint64_t us)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[40];
+	json_t *o;
+	char *line;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + strlen(when), sizeof when - strlen(when), ".%03ldZ", ts.tv_nsec / 1000000);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:b}", "time", when, "client",
+	              c->ip, "request", c->line, "route", c->rs->name, "side",
+	              c->pick.side == RT_SIDE_NEW ? "new" : "legacy", "upstream",
+	              c->w->sh->ups[c->pick.upstream].name, "status", c->status, "ms",
+	              (double)us / 1000.0, "fallback", c->fell_back);
+	if (!o)
+		return;
+	if ((line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)))) {
+		size_t n = strlen(line);
+		line[n] = '\n';   /* the NUL goes: the line is written by length */
+		if (write(c->gen->access_fd, line, n + 1) < 0) {
+			/* a full disk must not stop the proxy; nothing else to do */
+		}
+		free(line);
+	}
+	json_decref(o);
+}
+
+/* Counts the exchange once: status class, latency, access log. */
+static void exchange_record(struct rt_client *c)
+{
+	uint64_t us;
+	if (c->recorded || !c->rs)
+		return;
+	c->recorded = true;
+	us = now_us() - c->t0_us;
+	rt_stats_record(c->rs, c->pick.side == RT_SIDE_NEW, c->status, us);
+	if (c->gen->access_fd >= 0)
+		access_log(c, us);
+}
+
 static bool can_fall_back(const struct rt_client *c)
 {
 	return !c->resp_started && c->req_done && c->replayable && c->idempotent &&
@@ -392,6 +525,9 @@ static void exchange_fail(struct rt_client *c, enum rt_fail kind)
 {
 	struct rt_upconn *u = c->up;
 	bool stale = u && u->reused && !u->got_bytes && (kind == F_BROKEN || kind == F_CONNECT);
+	if (!stale && kind != F_5XX && kind != F_OPEN && !c->dead && c->busy)
+		rt_breaker_done(&c->w->sh->ups[c->pick.upstream].br, false, c->w->now,
+		                c->gen->rc->breaker_failures);
 	if (u) {
 		rt_upconn_close(u);
 		c->up = NULL;
@@ -407,19 +543,24 @@ static void exchange_fail(struct rt_client *c, enum rt_fail kind)
 		c->retried = true;
 		c->pick.upstream = c->pick.legacy;
 		c->pick.side = RT_SIDE_LEGACY;
+		c->fell_back = true;
 		c->w->stats.fallbacks++;
+		atomic_fetch_add_explicit(&c->rs->fallbacks, 1, memory_order_relaxed);
 		dispatch(c);
 	} else if (!c->resp_started) {
 		bool close = !c->req_done || !c->keep_alive;
-		respond_error(c, kind == F_TIMEOUT ? 504 : 502,
-		              kind == F_TIMEOUT ? "upstream timed out"
+		respond_error(c, kind == F_TIMEOUT ? 504 : kind == F_OPEN ? 503 : 502,
+		              kind == F_TIMEOUT   ? "upstream timed out"
 		              : kind == F_CONNECT ? "upstream refused the connection"
+		              : kind == F_OPEN    ? "upstream circuit breaker is open"
 		                                  : "upstream failed",
 		              close);
+		exchange_record(c);
 		if (!close)
 			exchange_finish(c);
 		return;
 	} else {
+		exchange_record(c);
 		c->closing = true;   /* the response is cut short: the client sees the close */
 		return;
 	}
@@ -468,6 +609,9 @@ static int rs_headers(http_parser *p)
 
 	if (status == 101 || status < 100 || !rt_msg_names_valid(&u->resp))
 		return -1;   /* we never ask for an upgrade */
+	if (status >= 200)
+		rt_breaker_done(&c->w->sh->ups[u->up].br, status < 500, c->w->now,
+		                c->gen->rc->breaker_failures);
 	if (status >= 500 && can_fall_back(c)) {
 		c->fail = F_5XX;
 		return -1;
@@ -490,6 +634,7 @@ static int rs_headers(http_parser *p)
 	c->resp_framing = f;
 	c->resp_close = !c->keep_alive || f == RT_BODY_EOF || !c->req_done || c->closing;
 	c->resp_started = true;
+	c->status = (int)status;
 	if (status >= 500)
 		c->w->stats.errors_5xx++;
 	if (rt_http_response_head(&c->out, p, &u->resp, f, c->resp_close, c->client_10))
@@ -500,6 +645,10 @@ static int rs_headers(http_parser *p)
 static int rs_body(http_parser *p, const char *at, size_t len)
 {
 	struct rt_client *c = UP(p)->client;
+	if (c->shadow_on && fc_buf_append(&c->sbody, at, len)) {
+		c->shadow_on = false;   /* over shadow.max_body: not compared */
+		atomic_fetch_add_explicit(&c->rs->shadow_dropped, 1, memory_order_relaxed);
+	}
 	return rt_http_body(&c->out, c->resp_framing, at, len) ? -1 : 0;
 }
 
@@ -531,6 +680,15 @@ static void response_complete(struct rt_upconn *u, bool extra)
 	struct rt_client *c = u->client;
 	bool reusable = !extra && !u->until_close && http_should_keep_alive(&u->p) && c->req_done &&
 	                rt_pending(&u->out, u->out_off) == 0;
+	if (c->shadow_on) {
+		if (c->replayable && c->req_done)
+			rt_shadow_submit(c->w, c->gen, c->rs, c->pick.route, c->pick.new_, c->line,
+			                 &c->replay, c->status, &c->sbody, c->is_head);
+		else
+			atomic_fetch_add_explicit(&c->rs->shadow_dropped, 1, memory_order_relaxed);
+		c->shadow_on = false;
+	}
+	exchange_record(c);
 	c->up = NULL;
 	if (reusable)
 		rt_pool_put(&c->w->pool, u);
@@ -667,9 +825,14 @@ static void client_step(struct rt_client *c)
 			u->deadline = w->now + (uint64_t)c->pick.timeout_ms;
 		}
 	}
-	if (rt_flush(c->io.fd, &c->out, &c->out_off) < 0) {
-		client_close(c);
-		return;
+	if (rt_pending(&c->out, c->out_off)) {
+		size_t before = rt_pending(&c->out, c->out_off);
+		if (rt_flush(c->io.fd, &c->out, &c->out_off) < 0) {
+			client_close(c);
+			return;
+		}
+		if (rt_pending(&c->out, c->out_off) < before)
+			c->last_active = w->now;
 	}
 	if (rt_pending(&c->out, c->out_off) == 0 &&
 	    (c->closing || (c->peer_eof && !c->busy && c->in_off == c->in.len))) {
@@ -764,6 +927,7 @@ void rt_proxy_on_listen(struct rt_io *io, uint32_t events)
 		fc_buf_init(&c->in, RT_IN_MAX + 64);
 		fc_buf_init(&c->out, (size_t)1 << 20);
 		fc_buf_init(&c->replay, RT_REPLAY_MAX + 4 * RT_MAX_HEAD);
+		fc_buf_init(&c->sbody, 1);
 		c->last_active = w->now;
 		c->next = w->clients;
 		if (w->clients)
@@ -792,8 +956,23 @@ void rt_proxy_tick(struct rt_worker *w)
 	}
 	for (c = w->clients; c; c = cn) {
 		cn = c->next;
-		if (c->busy || w->now - c->last_active < RT_CLIENT_IDLE_MS)
+		if (w->now - c->last_active < (uint64_t)w->gen->rc->client_timeout_ms)
 			continue;
+		if (c->busy) {
+			if (!c->req_done && !c->resp_started) {
+				/* the request body stopped coming */
+				if (c->up) {
+					rt_upconn_close(c->up);
+					c->up = NULL;
+				}
+				respond_error(c, 408, "request not received in time", true);
+				exchange_record(c);
+				client_step(c);
+			} else if (rt_pending(&c->out, c->out_off) >= RT_HIGH) {
+				client_close(c);   /* it stopped reading the response */
+			}
+			continue;
+		}
 		if (c->in_msg || c->in_off < c->in.len) {
 			respond_error(c, 408, "request not received in time", true);
 			client_step(c);

@@ -12,7 +12,6 @@
 #define RT_IN_MAX (64 * 1024)       /* unparsed client bytes kept (pipelining) */
 #define RT_HIGH (64 * 1024)         /* an output buffer this full stops its source */
 #define RT_REPLAY_MAX (64 * 1024)   /* request bytes kept for a retry on legacy */
-#define RT_CLIENT_IDLE_MS 60000     /* keep-alive or unfinished head: closed after */
 
 /* The listener's event handler: accepts every pending client. */
 void rt_proxy_on_listen(struct rt_io *io, uint32_t events);

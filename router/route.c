@@ -4,6 +4,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,8 @@ struct rt_croute {
 	pcre2_code *re;
 	int capture;        /* group number of a sticky capture, else -1 */
 	int legacy, new_;   /* upstream indexes (new_ -1 when none) */
+	atomic_int mode;    /* live: starts as the config's, changed by rt_table_set */
+	atomic_int weight;
 };
 
 struct rt_table {
@@ -65,6 +68,8 @@ int rt_table_new(const struct fc_router_config *rc, struct rt_table **out, struc
 		int code;
 		cr->cfg = r;
 		cr->capture = -1;
+		atomic_init(&cr->mode, (int)r->mode);
+		atomic_init(&cr->weight, r->weight);
 		cr->legacy = upstream_index(rc, r->legacy ? r->legacy : rc->default_upstream);
 		cr->new_ = upstream_index(rc, r->new_);
 		cr->re = pcre2_compile((PCRE2_SPTR)r->path, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code,
@@ -107,6 +112,43 @@ const struct fc_upstream *rt_table_upstream(const struct rt_table *t, int i)
 const struct fc_route *rt_table_route(const struct rt_table *t, int i)
 {
 	return i < 0 ? NULL : t->routes[i].cfg;
+}
+
+size_t rt_table_nroutes(const struct rt_table *t)
+{
+	return t->nroutes;
+}
+
+int rt_table_find(const struct rt_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->nroutes; i++)
+		if (strcmp(t->routes[i].cfg->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void rt_table_state(const struct rt_table *t, int i, enum fc_route_mode *mode, int *weight)
+{
+	struct rt_croute *cr = &t->routes[i];
+	*mode = (enum fc_route_mode)atomic_load_explicit(&cr->mode, memory_order_relaxed);
+	*weight = atomic_load_explicit(&cr->weight, memory_order_relaxed);
+}
+
+int rt_table_set(struct rt_table *t, int i, int mode, int weight, struct fc_err *err)
+{
+	struct rt_croute *cr = &t->routes[i];
+	if (mode > FC_MODE_NEW || weight > 100)
+		return fc_errf(err, FC_EINVAL, "route '%s': bad mode or weight (0-100)",
+		               cr->cfg->name);
+	if (mode > FC_MODE_LEGACY && cr->new_ < 0)
+		return fc_errf(err, FC_EINVAL, "route '%s': mode %s needs a 'new' upstream "
+		               "(the route has none in the config)", cr->cfg->name,
+		               fc_route_mode_name((enum fc_route_mode)mode));
+	if (mode >= 0)
+		atomic_store(&cr->mode, mode);
+	if (weight >= 0)
+		atomic_store(&cr->weight, weight);
+	return 0;
 }
 
 struct rt_matcher *rt_matcher_new(const struct rt_table *t)
@@ -182,12 +224,13 @@ void rt_table_pick(const struct rt_table *t, struct rt_matcher *m, const char *m
                    struct fc_span path, rt_field_fn field, void *ctx, uint64_t rnd,
                    struct rt_pick *out)
 {
-	*out = (struct rt_pick){ -1, RT_SIDE_LEGACY, t->default_up, t->default_up, 5000, false };
+	*out = (struct rt_pick){ -1, RT_SIDE_LEGACY, t->default_up, t->default_up, 5000, false,
+		                 false, -1 };
 	for (size_t i = 0; i < t->nroutes; i++) {
 		const struct rt_croute *cr = &t->routes[i];
 		const struct fc_route *r = cr->cfg;
 		struct fc_span key = { NULL, 0 };
-		int n;
+		int n, mode, weight;
 		if (r->method && strcmp(r->method, method) != 0)
 			continue;
 		n = pcre2_match(cr->re, (PCRE2_SPTR)path.ptr, path.len, 0, 0, m->md[i], NULL);
@@ -197,9 +240,12 @@ void rt_table_pick(const struct rt_table *t, struct rt_matcher *m, const char *m
 		out->legacy = cr->legacy;
 		out->upstream = cr->legacy;
 		out->timeout_ms = r->timeout_ms;
-		if (r->mode == FC_MODE_NEW) {
+		mode = atomic_load_explicit(&cr->mode, memory_order_relaxed);
+		weight = atomic_load_explicit(&cr->weight, memory_order_relaxed);
+		out->shadow = mode == FC_MODE_SHADOW;
+		if (mode == FC_MODE_NEW) {
 			out->side = RT_SIDE_NEW;
-		} else if (r->mode == FC_MODE_SPLIT) {
+		} else if (mode == FC_MODE_SPLIT) {
 			unsigned bucket;
 			if (r->sticky == FC_STICKY_CAPTURE) {
 				PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md[i]);
@@ -215,8 +261,9 @@ void rt_table_pick(const struct rt_table *t, struct rt_matcher *m, const char *m
 			}
 			out->sticky = key.ptr != NULL;
 			bucket = key.ptr ? rt_sticky_bucket(key.ptr, key.len) : (unsigned)(rnd % 100);
-			out->side = (int)bucket < r->weight ? RT_SIDE_NEW : RT_SIDE_LEGACY;
+			out->side = (int)bucket < weight ? RT_SIDE_NEW : RT_SIDE_LEGACY;
 		}
+		out->new_ = cr->new_;
 		if (out->side == RT_SIDE_NEW)
 			out->upstream = cr->new_;
 		return;

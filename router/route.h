@@ -4,8 +4,9 @@
  * afterwards and shared by every worker. Each worker matches with its own
  * struct rt_matcher (PCRE2 match data is per thread). First route whose
  * method (if any) and path regex match wins; otherwise the default
- * upstream. Modes: legacy, new, split (weight % of users to new, sticky);
- * shadow is served from legacy (the copy to new is not built yet). */
+ * upstream. Modes: legacy, new, split (weight % of users to new, sticky),
+ * shadow (served from legacy; the proxy sends a copy to new). A route's
+ * mode and weight can change while workers pick (rt_table_set, atomics). */
 #ifndef RT_ROUTE_H
 #define RT_ROUTE_H
 
@@ -29,6 +30,8 @@ struct rt_pick {
 	int legacy;         /* the route's legacy upstream (the fallback target) */
 	int timeout_ms;
 	bool sticky;        /* the side came from a sticky key (not random) */
+	bool shadow;        /* shadow mode: a copy goes to new_ */
+	int new_;           /* the route's new upstream, -1 when none */
 };
 
 /* Looks a request field up for sticky keys: the value of the first field
@@ -43,6 +46,16 @@ void rt_table_free(struct rt_table *t);
 size_t rt_table_nupstreams(const struct rt_table *t);
 const struct fc_upstream *rt_table_upstream(const struct rt_table *t, int i);
 const struct fc_route *rt_table_route(const struct rt_table *t, int i);
+
+size_t rt_table_nroutes(const struct rt_table *t);
+/* The index of the route called name, or -1. */
+int rt_table_find(const struct rt_table *t, const char *name);
+/* A route's live mode and weight. Any thread. */
+void rt_table_state(const struct rt_table *t, int i, enum fc_route_mode *mode, int *weight);
+/* Changes route i's mode and weight (-1: keep); takes effect for the next
+ * pick on every worker. -FC_EINVAL (err says why) for a mode other than
+ * legacy on a route without a new upstream. Any thread. */
+int rt_table_set(struct rt_table *t, int i, int mode, int weight, struct fc_err *err);
 
 /* Per-thread match state; NULL on out of memory. */
 struct rt_matcher *rt_matcher_new(const struct rt_table *t);

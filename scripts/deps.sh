@@ -20,7 +20,7 @@ set -euo pipefail
 # The packages, one place, easy to extend.
 FICUS_DEPS="build-essential pkg-config clang libmariadb-dev libpq-dev libyaml-dev
 libpcre2-dev libnats-dev libhttp-parser-dev libisal-dev libjansson-dev zlib1g-dev mariadb-server
-mariadb-client postgresql-15 postgresql-client-15 nats-server curl procps"
+mariadb-client postgresql-15 postgresql-client-15 nats-server curl procps nginx-light"
 
 PG_BIN=/usr/lib/postgresql/15/bin
 # mariadbd lives in /usr/sbin, which is not in a normal user's PATH on Debian.

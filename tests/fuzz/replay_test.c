@@ -50,6 +50,7 @@ TEST(yaml_corpus) { replay("yaml", fuzz_yaml); }
 TEST(config_corpus) { replay("config", fuzz_config); }
 TEST(mapping_corpus) { replay("mapping", fuzz_mapping); }
 TEST(binlog_corpus) { replay("binlog", fuzz_binlog); }
+TEST(request_corpus) { replay("request", fuzz_request); }
 
 /* The public MySQL binlogs beside the project (read in place, never
  * copied: ../shared/corpora/README.md) go through the target too. */

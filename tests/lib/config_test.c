@@ -358,6 +358,48 @@ TEST(admin_token_env_or_file_not_both)
 	ASSERT_STR_EQ(with_line(14, "  admin: { listen: 127.0.0.1:8081, token_env: T_TOKEN, "
 	                            "token_file: tok }\n"),
 	              "conf/ficus.yaml:14:68: 'router.admin': give token_env or token_file, not both");
+	ASSERT_STR_EQ(with_line(14, "  admin: { listen: 127.0.0.1:8081, token: abc, token_env: T }\n"),
+	              "conf/ficus.yaml:14:59: 'router.admin': give token or token_env, not both");
+}
+
+/* The router's breaker, shadow, access log and client timeout keys:
+ * defaults, paths relative to the config's folder, range errors. */
+TEST(router_knobs)
+{
+	struct fc_config cfg;
+	char text[4096];
+	setenv("T_PW", "hunter2", 1);
+	setenv("T_TOKEN", "tok", 1);
+	ASSERT_EQ(parse(good, &cfg), 0);
+	ASSERT_EQ(cfg.router.breaker_failures, 5);
+	ASSERT_EQ(cfg.router.breaker_cooldown_ms, 5000);
+	ASSERT_EQ(cfg.router.shadow_queue, 256);
+	ASSERT_EQ(cfg.router.shadow_max_body, 1 << 20);
+	ASSERT(cfg.router.shadow_log == NULL && cfg.router.access_log == NULL);
+	ASSERT_EQ(cfg.router.client_timeout_ms, 60000);
+	ASSERT(!cfg.router.metrics_open);
+	fc_config_release(&cfg);
+	snprintf(text, sizeof text, "%s  breaker: { failures: 3, cooldown_ms: 250 }\n"
+	         "  shadow: { log: diffs.jsonl, queue: 10, max_body: 4096 }\n"
+	         "  access_log: /var/log/a.jsonl\n  client_timeout_ms: 1500\n", good);
+	ASSERT_EQ(parse(text, &cfg), 0);
+	ASSERT_EQ(cfg.router.breaker_failures, 3);
+	ASSERT_EQ(cfg.router.breaker_cooldown_ms, 250);
+	ASSERT_STR_EQ(cfg.router.shadow_log, "conf/diffs.jsonl");
+	ASSERT_EQ(cfg.router.shadow_queue, 10);
+	ASSERT_EQ(cfg.router.shadow_max_body, 4096);
+	ASSERT_STR_EQ(cfg.router.access_log, "/var/log/a.jsonl");
+	ASSERT_EQ(cfg.router.client_timeout_ms, 1500);
+	fc_config_release(&cfg);
+	snprintf(text, sizeof text, "%s  breaker: { failures: 0 }\n", good);
+	ASSERT(parse(text, &cfg) != 0);
+	ASSERT_CONTAINS(msg, "conf/ficus.yaml:29:24:");
+	ASSERT_CONTAINS(msg, "'breaker.failures'");
+	snprintf(text, sizeof text, "%s  shadow: { logg: x }\n", good);
+	ASSERT(parse(text, &cfg) != 0);
+	ASSERT_CONTAINS(msg, "unknown key 'logg' (did you mean 'log'?");
+	ASSERT_STR_EQ(with_line(14, "  admin: { listen: 127.0.0.1:8081, token: abc, metrics_auth: false }\n"),
+	              "(loaded without error)");
 }
 
 /* Route names: letters, digits, '-' and '_', whatever comes first. */
