@@ -1,34 +1,21 @@
 /* cli/status_router.h - the router part of `ficus status`: the routes and
  * upstreams as the running router's admin API reports them (GET /routes,
- * docs/router.md), or why the router could not be asked. */
+ * router/admin_client.h), or why the router could not be asked. */
 #ifndef CLI_STATUS_ROUTER_H
 #define CLI_STATUS_ROUTER_H
 
 #include "../lib/buf.h"
 #include "../lib/config.h"
+#include "../router/admin_client.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 
-struct rt_route_status {
-	char name[64], mode[16], legacy[64], new_side[64];
-	int weight;
-	long long requests, errors, fallbacks, shadow_compared, shadow_diffs, shadow_dropped;
-	double rps;
-};
-
-struct rt_upstream_status {
-	char name[64], url[160], breaker[16];
-	long long failures, pool_idle;
-};
-
 struct rt_status {
 	char admin[128];            /* the admin address asked */
 	bool up;
-	char error[256];            /* why the admin API did not answer */
-	int nroutes, nupstreams;
-	struct rt_route_status *routes;
-	struct rt_upstream_status *upstreams;
+	char error[FC_ERR_MSG_MAX]; /* why the admin API did not answer */
+	struct rt_admin_status st;  /* when up */
 };
 
 /* Asks the router's admin API (router.admin.listen with its token) for
