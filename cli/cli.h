@@ -57,5 +57,6 @@ extern const struct cli_cmd cli_cmd_sample_load;
 extern const struct cli_cmd cli_cmd_sync;
 extern const struct cli_cmd cli_cmd_route_serve;
 extern const struct cli_cmd cli_cmd_sync_status;
+extern const struct cli_cmd cli_cmd_verify;
 
 #endif
