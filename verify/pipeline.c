@@ -56,7 +56,7 @@ static int pipeline_state(const struct fc_config *cfg, PGconn *bus, struct cdc_p
 static long long sync_position(PGconn *pg)
 {
 	PGresult *r = PQexec(pg, "SELECT seq FROM ficus.consumers WHERE name = 'sync'");
-	long long s = -1;
+	long long s = 0;   /* sync has not consumed anything yet */
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
 		s = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
