@@ -256,9 +256,10 @@ static int round_once(const char *cmd, const struct fc_config *cfg, const struct
 		size_t left = 0;
 		for (size_t f = 0; f < maps->nfiles && !my; f++)
 			my = conns[f].my;
+		bool timed_out = false;
 		if (vfy_wait_pipeline(cfg, my, o->grace, o->recheck_timeout, &how, &stop_flag, &err)) {
 			snprintf(note, sizeof note, "rechecked without waiting longer: %s", err.msg);
-			round = 2;
+			timed_out = true;
 		}
 		for (size_t i = 0; i < ndiv; i++) {
 			struct vfy_conns *c = NULL;
@@ -273,12 +274,12 @@ static int round_once(const char *cmd, const struct fc_config *cfg, const struct
 				diverged[left++] = diverged[i];
 		}
 		ndiv = left;
-		if (strcmp(how, "pipeline"))
-			round = 2;   /* without a pipeline, waiting again changes nothing */
-		if (!note[0] || round > 0)
+		if (!timed_out)
 			snprintf(note, sizeof note, "differences rechecked %d time%s, after %s", round + 1,
 			         round ? "s" : "", !strcmp(how, "pipeline") ? "the cdc/sync pipeline caught up"
 			                                                      : "the grace period");
+		if (strcmp(how, "pipeline") || timed_out)
+			break;   /* without a pipeline, waiting again changes nothing */
 	}
 	if (o->repair) {
 		size_t nrep = 0;
