@@ -17,6 +17,9 @@ struct rend {
 	bool uuid;
 	const char *tz;     /* the mapping's zone of the legacy wall clock */
 	enum fc_tfam src;   /* the legacy column's family */
+	int src_scale;      /* the legacy DECIMAL's scale */
+	int src_frac;       /* the legacy time's fraction digits */
+	bool src_utf8;      /* legacy text already UTF-8 (or not text) */
 };
 
 static bool is_time(enum fc_tfam f)
@@ -33,6 +36,10 @@ static void rend_of(struct rend *r, const struct map_column *c, const struct fc_
 	r->digits = float_digits;
 	r->tz = c->timezone;
 	r->scale = -1;
+	r->src_scale = ci ? ci->type.scale : 0;
+	r->src_frac = ci ? ci->type.frac : 0;
+	r->src_utf8 = !ci || !ci->charset || !strncmp(ci->charset, "utf8", 4) ||
+	              !strcmp(ci->charset, "ascii");
 	if (r->fam == FC_T_ENUM || r->fam == FC_T_SET)
 		r->fam = FC_T_TEXT;
 	if (r->fam == FC_T_UUID) {
@@ -123,18 +130,22 @@ static bool numeric(enum fc_tfam f)
 }
 
 /* The canonical text of MariaDB expression t (the legacy value after
- * trim and friends). */
+ * trim and friends). Where the legacy column's own text already is the
+ * canonical form (an integer, a DECIMAL at the same scale, UTF-8 text, a
+ * date, a time with the same fraction digits) t goes as it is: every
+ * function costs MariaDB time on every row. */
 static int my_render(struct fc_buf *b, const struct rend *r, const char *t)
 {
 	switch (r->fam) {
 	case FC_T_INT:
 		if (r->src == FC_T_INT || r->src == FC_T_YEAR || r->src == FC_T_BIT)
-			return fc_buf_printf(b, "CAST(%s AS CHAR)", t);
+			return fc_buf_puts(b, t);
 		return fc_buf_printf(b, "CAST(CAST(%s AS DECIMAL(65,0)) AS CHAR)", t);
 	case FC_T_DECIMAL:
-		if (r->scale >= 0)
-			return fc_buf_printf(b, "CAST(CAST(%s AS DECIMAL(65,%d)) AS CHAR)", t, r->scale);
-		return fc_buf_printf(b, "CAST(%s AS CHAR)", t);
+		if ((r->src == FC_T_DECIMAL && r->src_scale == r->scale) ||
+		    (r->src == FC_T_INT && r->scale == 0) || r->scale < 0)
+			return fc_buf_puts(b, t);
+		return fc_buf_printf(b, "CAST(CAST(%s AS DECIMAL(65,%d)) AS CHAR)", t, r->scale);
 	case FC_T_FLOAT:
 		return fc_buf_printf(b, "CAST(CAST(ROUND(%s, %d) AS DECIMAL(65,%d)) AS CHAR)", t, r->digits,
 		                     r->digits);
@@ -149,20 +160,35 @@ static int my_render(struct fc_buf *b, const struct rend *r, const char *t)
 			return fc_buf_printf(b, "LOWER(HEX(%s))", t);
 		return fc_buf_printf(b, "LOWER(HEX(CONVERT(%s USING utf8mb4)))", t);
 	case FC_T_DATE:
+		if (r->src == FC_T_DATE)
+			return fc_buf_puts(b, t);
 		return fc_buf_printf(b, "DATE_FORMAT(%s, '%%Y-%%m-%%d')", t);
 	case FC_T_DATETIME:
 	case FC_T_TIMESTAMPTZ:
+		if ((r->src == FC_T_DATETIME || r->src == FC_T_TIMESTAMPTZ) && r->src_frac == r->frac)
+			return fc_buf_puts(b, t);   /* YYYY-MM-DD HH:MM:SS[.fff] */
+		if (r->src == FC_T_DATETIME || r->src == FC_T_TIMESTAMPTZ)
+			return fc_buf_printf(b, "LEFT(%s, %d)", t, 19 + (r->frac ? r->frac + 1 : 0));
 		if (r->frac > 0)
 			return fc_buf_printf(b, "CONCAT(DATE_FORMAT(%s, '%%Y-%%m-%%d %%H:%%i:%%s'), "
 			                     "LEFT(DATE_FORMAT(%s, '.%%f'), %d))", t, t, r->frac + 1);
 		return fc_buf_printf(b, "DATE_FORMAT(%s, '%%Y-%%m-%%d %%H:%%i:%%s')", t);
 	case FC_T_TIME:
+		if (r->src == FC_T_TIME && r->src_frac == 0)
+			return fc_buf_puts(b, t);
 		return fc_buf_printf(b, "TIME_FORMAT(%s, '%%H:%%i:%%s')", t);
 	default:
 		if (r->uuid)
 			return fc_buf_printf(b, "LOWER(CONVERT(%s USING utf8mb4))", t);
+		if (r->src_utf8)
+			return fc_buf_puts(b, t);
 		return fc_buf_printf(b, "CONVERT(%s USING utf8mb4)", t);
 	}
+}
+
+bool vfy_canon_mysql_nullable(const struct map_column *c, const struct fc_column_info *ci)
+{
+	return !ci || ci->nullable || c->nnull_if || c->nvalues || is_time(ci->type.fam);
 }
 
 /* A value map's or default's target value (text as the mapping has it)
@@ -230,12 +256,14 @@ int vfy_canon_mysql(struct fc_buf *b, PGconn *pg, const struct map_column *c,
 		fc_quote_mysql(&base, c->source);
 		fc_buf_printf(&base, " AS CHAR CHARACTER SET %s) USING utf8mb4)", c->charset);
 		r.src = FC_T_TEXT;
+		r.src_utf8 = true;
 	} else if (r.src == FC_T_BINARY && r.fam != FC_T_BINARY) {
 		/* sync sends HEX() text, which the target takes as it is */
 		fc_buf_puts(&base, "HEX(");
 		fc_quote_mysql(&base, c->source);
 		fc_buf_putc(&base, ')');
 		r.src = FC_T_TEXT;
+		r.src_utf8 = true;
 	} else if (r.src == FC_T_BIT) {
 		fc_buf_puts(&base, "CAST(");
 		fc_quote_mysql(&base, c->source);
@@ -258,7 +286,9 @@ int vfy_canon_mysql(struct fc_buf *b, PGconn *pg, const struct map_column *c,
 		rc = my_render(b, &r, t.ptr);
 		goto out;
 	}
-	fc_buf_printf(b, "CASE WHEN %s IS NULL THEN NULL", t.ptr);
+	fc_buf_puts(b, "CASE");
+	if (!ci || ci->nullable)
+		fc_buf_printf(b, " WHEN %s IS NULL THEN NULL", t.ptr);
 	for (size_t i = 0; i < c->nnull_if; i++) {
 		fc_buf_printf(b, " WHEN CAST(%s AS BINARY) = ", t.ptr);
 		fc_literal_mysql(b, c->null_if[i]);

@@ -38,4 +38,8 @@ int vfy_canon_mysql(struct fc_buf *b, PGconn *pg, const struct map_column *c,
                     const struct fc_column_info *ci, const struct fc_column_info *di,
                     int float_digits, struct fc_err *err);
 
+/* Whether the legacy value can be NULL after the mapping (a nullable
+ * column, null_if, a value map, a zero date). */
+bool vfy_canon_mysql_nullable(const struct map_column *c, const struct fc_column_info *ci);
+
 #endif

@@ -29,9 +29,9 @@
 #include <stddef.h>
 
 struct vfy_opts {
-	size_t segment_rows;      /* legacy rows per top-level segment, default 2000 */
+	size_t segment_rows;      /* legacy rows per top-level segment, default 1000 */
 	size_t factor;            /* parts a differing segment is split into, default 8 */
-	size_t threshold;         /* rows fetched and compared below this, default 256 */
+	size_t threshold;         /* rows fetched and compared at most, default 1000 */
 	int float_digits;         /* floats compared rounded to this many decimals, default 6 */
 	size_t max_diffs;         /* differences kept per entity (the rest counted), default 1000 */
 	/* called after each top-level segment: rows done (legacy) of total (an

@@ -32,6 +32,27 @@ static const char *config(const char *dir, const char *db, const char *mapping, 
 	return t_write(dir, "ficus.yaml", text);
 }
 
+/* Starts `ficus verify ARGS` in the background, its output and then
+ * "exit=N" into dir/NAME.log. */
+static void verify_in_background(const char *dir, const char *name, const char *args)
+{
+	char *out;
+	ASSERT_EQ(t_run(&out, "(%s verify %s; echo \"exit=$?\") > %s/%s.log 2>&1 & echo $!",
+	                t_env("FICUS_BIN"), args, dir, name), 0);
+	t_defer("kill %d", atoi(out));
+	free(out);
+}
+
+/* What that run printed, once it has ended; the caller frees it. */
+static char *background_output(const char *dir, const char *name)
+{
+	char path[600], *out;
+	snprintf(path, sizeof path, "%s/%s.log", dir, name);
+	t_wait_file(path, "exit=", 40);
+	ASSERT_EQ(t_run(&out, "cat %s", path), 0);
+	return out;
+}
+
 static const char item_mapping[] =
 	"entities:\n"
 	"  item:\n"
@@ -156,7 +177,7 @@ TEST_TIMEOUT(verify_finds_every_kind_of_divergence_and_none_on_identical_data, 6
 	const char *dir = t_tmpdir(), *bin = t_env("FICUS_BIN");
 	const char *cfg = config(dir, "t_verify", item_mapping, false);
 	const char *small = "--segment-rows 4 --factor 2 --threshold 2";   /* bisect even 40 rows */
-	char *out;
+	char *out, args[1024];
 
 	identical_items();
 	ASSERT_EQ(t_run(&out, "%s verify --config %s", bin, cfg), 0);
@@ -198,16 +219,12 @@ TEST_TIMEOUT(verify_finds_every_kind_of_divergence_and_none_on_identical_data, 6
 
 	/* no pipeline configured: --grace SECONDS before the recheck; a
 	 * difference mended meanwhile is not reported */
-	ASSERT_EQ(t_run(&out, "(%s verify --config %s --grace 3 tag; echo \"exit=$?\") > %s/grace.log 2>&1 &",
-	                bin, cfg, dir), 0);
-	free(out);
+	snprintf(args, sizeof args, "--config %s --grace 3 tag", cfg);
+	verify_in_background(dir, "grace", args);
 	usleep(800000);
 	t_pg("t_verify", "UPDATE inv.tags SET label = 'b2' WHERE label = 'B2'");
 	{
-		char path[600];
-		snprintf(path, sizeof path, "%s/grace.log", dir);
-		t_wait_file(path, "exit=", 20);
-		ASSERT_EQ(t_run(&out, "cat %s", path), 0);
+		out = background_output(dir, "grace");
 		ASSERT_CONTAINS(out, "verify: differences rechecked 1 time, after the grace period");
 		ASSERT_CONTAINS(out, "verify: 1 entities, 0 differences\nexit=0");
 		free(out);
@@ -301,7 +318,7 @@ TEST_TIMEOUT(verify_repair_resends_events_and_sync_converges, 90)
 TEST_TIMEOUT(verify_reports_nothing_on_identical_data_under_writes_with_sync_running, 120)
 {
 	const char *dir = t_tmpdir(), *bin = t_env("FICUS_BIN");
-	char sql[8192], *out;
+	char sql[8192], *out, args[1024];
 	const char *cfg;
 	int writer;
 	size_t n = 0;
@@ -337,19 +354,14 @@ TEST_TIMEOUT(verify_reports_nothing_on_identical_data_under_writes_with_sync_run
 	free(out);
 	/* with the recheck, verify waits for the pipeline to pass the moment it
 	 * looked, and the difference is gone once sync has run */
-	ASSERT_EQ(t_run(&out, "(%s verify --config %s; echo \"exit=$?\") > %s/lag.log 2>&1 & echo $!", bin,
-	                cfg, dir), 0);
-	t_defer("kill %d", atoi(out));
-	free(out);
+	snprintf(args, sizeof args, "--config %s", cfg);
+	verify_in_background(dir, "lag", args);
 	usleep(700000);
 	ASSERT_EQ(t_run(&out, "%s sync --config %s > %s/sync.log 2>&1 & echo $!", bin, cfg, dir), 0);
 	t_defer("kill %d", atoi(out));
 	free(out);
 	{
-		char path[600];
-		snprintf(path, sizeof path, "%s/lag.log", dir);
-		t_wait_file(path, "exit=", 40);
-		ASSERT_EQ(t_run(&out, "cat %s", path), 0);
+		out = background_output(dir, "lag");
 		ASSERT_CONTAINS(out, "verify: differences rechecked 1 time, after the cdc/sync pipeline caught up");
 		ASSERT_CONTAINS(out, "verify: 1 entities, 0 differences\nexit=0");
 		free(out);
