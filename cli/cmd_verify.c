@@ -455,7 +455,7 @@ const struct cli_cmd cli_cmd_verify = {
 	"Compares, per mapping entity (all, or the ENTITYs named), the legacy rows\n"
 	"transformed per mapping (renames, trim, null_if, value maps, zero dates,\n"
 	"timezones, charsets) with the target rows, by key. Both databases render\n"
-	"each value in one canonical text form and sum row hashes per key range of\n"
+	"each value in one canonical text form and compare counts and hashes per key range of\n"
 	"--segment-rows legacy rows (1000), queried in parallel; a range that\n"
 	"differs is split into --factor parts (8), recursively, and its rows are\n"
 	"fetched and compared once it holds at most --threshold rows (1000). Floats\n"

@@ -95,9 +95,11 @@ static int pg_render(struct fc_buf *b, const struct rend *r, const char *x)
 		fc_buf_putc(&y, ')');
 		if (!y.ptr)
 			return -FC_ENOMEM;
-		rc = fc_buf_printf(b, "to_char(%s, 'YYYY-MM-DD HH24:MI:SS')", y.ptr);
-		if (rc == 0 && r->frac > 0)
-			rc = fc_buf_printf(b, " || substr(to_char(%s, '.US'), 1, %d)", y.ptr, r->frac + 1);
+		/* FFn: the first n fraction digits, cut as MariaDB's side cuts */
+		if (r->frac > 0)
+			rc = fc_buf_printf(b, "to_char(%s, 'YYYY-MM-DD HH24:MI:SS.FF%d')", y.ptr, r->frac);
+		else
+			rc = fc_buf_printf(b, "to_char(%s, 'YYYY-MM-DD HH24:MI:SS')", y.ptr);
 		fc_buf_release(&y);
 		return rc;
 	}

@@ -3,15 +3,17 @@
  * by key (docs/verify.md).
  *
  * How: both databases render every mapped value in one canonical text form
- * (canon.c) and hash each row (md5 of the length-prefixed values, its first
- * 60 bits as an integer). The key range is walked in segments of
- * segment_rows legacy rows; per segment both engines return count and hash
- * sum, queried in parallel (libpq's asynchronous API while MariaDB answers).
- * A segment that differs is split into `factor` parts at keys taken from
- * the side with more rows, recursively, until it holds at most `threshold`
- * rows: then its rows are fetched from both sides and compared value by
- * value. Memory stays bounded by the threshold, the recursion depth and the
- * differences kept (max_diffs), whatever the table sizes.
+ * (canon.c) and join a row's values into one text. The key range is walked
+ * in segments of segment_rows legacy rows; per segment both engines return
+ * the count and a checksum (the md5 of the segment's rows in key order when
+ * the legacy key is a non-text primary key, else the sum of the rows'
+ * 60-bit md5 prefixes), queried in parallel (libpq's asynchronous API
+ * while MariaDB answers). A segment that differs is split into `factor`
+ * parts at keys taken from the side with more rows, recursively, until it
+ * holds at most `threshold` rows: then its rows are fetched from both sides
+ * and compared value by value. Memory stays bounded by the threshold, the
+ * recursion depth and the differences kept (max_diffs), whatever the table
+ * sizes.
  *
  * Keys: integers compare as numbers, text keys in byte order on both
  * engines (CAST(k AS BINARY) / k COLLATE "C"), other types natively. */
