@@ -29,6 +29,7 @@ struct run_opts {
 	int grace, recheck_timeout;
 	long watch;               /* seconds between runs, 0: once */
 	const char *results;      /* --results FILE */
+	long full_every;          /* --watch: every Nth round in full, default 10 */
 	char **entities;          /* NULL: all */
 	int nentities;
 };
@@ -100,10 +101,11 @@ static void print_json(FILE *f, struct vfy_result *rs, size_t n, unsigned long l
 		json_str(f, r->e->name);
 		fprintf(f, ",\"status\":\"%s\",\"legacy_rows\":%llu,\"new_rows\":%llu,\"missing\":%llu,"
 		        "\"extra\":%llu,\"changed\":%llu,\"segments\":%llu,\"rows_fetched\":%llu,"
-		        "\"rechecked\":%llu,\"duration_ms\":%lld,\"error\":",
+		        "\"rechecked\":%llu,\"duration_ms\":%lld,\"checked\":\"%s\",\"keys_checked\":%llu,"
+		        "\"error\":",
 		        r->error ? "error" : ndiff(r) ? "diverged" : "equal", r->legacy_rows, r->new_rows,
 		        r->missing, r->extra, r->changed, r->segments, r->fetched, r->rechecked,
-		        r->duration_ms);
+		        r->duration_ms, r->incremental ? "changed keys" : "all", r->keys_checked);
 		json_str(f, r->error ? r->errmsg : NULL);
 		fputs(",\"differences\":[", f);
 		for (size_t j = 0; j < r->ndiffs; j++) {
@@ -151,8 +153,11 @@ static void print_human(struct vfy_result *rs, size_t n, const char *note, unsig
 			printf("verify: %-14s ERROR: %s\n", r->e->name, r->errmsg);
 			continue;
 		}
-		printf("verify: %-14s %llu legacy rows, %llu new rows: ", r->e->name, r->legacy_rows,
-		       r->new_rows);
+		if (r->incremental)
+			printf("verify: %-14s %llu changed keys: ", r->e->name, r->keys_checked);
+		else
+			printf("verify: %-14s %llu legacy rows, %llu new rows: ", r->e->name, r->legacy_rows,
+			       r->new_rows);
 		if (!ndiff(r)) {
 			printf("equal (%.1f s)\n", (double)r->duration_ms / 1000.0);
 			continue;
@@ -196,15 +201,89 @@ static int write_results(const char *path, struct vfy_result *rs, size_t n, unsi
 	return 0;
 }
 
+/* What a --watch round hands to the next, per entity (in mapping order):
+ * the keys that differed, and the row counts of the last full round. */
+struct carry {
+	char **keys;              /* nkeys * e->nkey strings, owned */
+	size_t nkeys;
+	unsigned long long legacy_rows, new_rows;
+};
+
+/* A round that compares only keys changed since the last one: the
+ * outbox events with from < seq <= to, and the keys that differed. */
+struct watch {
+	struct carry *carry;
+	bool incremental;
+	long long from, to;
+};
+
+#define CHANGED_MAX 100000   /* more changed keys: the entity is verified in full */
+
+static void carry_release(struct carry *c, size_t nkey)
+{
+	for (size_t i = 0; i < c->nkeys * nkey; i++)
+		free(c->keys[i]);
+	free(c->keys);
+	c->keys = NULL;
+	c->nkeys = 0;
+}
+
+/* The entity's changed keys and its carried ones, compared; or, with too
+ * many changes, the whole entity. */
+static void verify_changed(const struct fc_config *cfg, struct vfy_conns *c, const struct map_entity *e,
+                           const struct vfy_opts *vo, const struct watch *w, struct carry *cy,
+                           struct vfy_result *r)
+{
+	struct fc_err err;
+	char **keys = NULL;
+	size_t n = 0, nk = e->nkey;
+	int got = vfy_changed_keys(cfg, e, w->from, w->to, CHANGED_MAX, &keys, &n, &err);
+	if (got == 1) {
+		vfy_entity(c, e, vo, r, &err);
+		return;
+	}
+	if (got < 0) {
+		memset(r, 0, sizeof *r);
+		r->e = e;
+		r->error = true;
+		snprintf(r->errmsg, sizeof r->errmsg, "%s", err.msg);
+		return;
+	}
+	/* the keys that differed last time, unless they changed again anyway */
+	if (cy->nkeys) {
+		char **all = realloc(keys, (n + cy->nkeys) * nk * sizeof *all + 1);
+		if (all) {
+			keys = all;
+			for (size_t i = 0; i < cy->nkeys; i++) {
+				bool dup = false;
+				for (size_t j = 0; j < n && !dup; j++) {
+					dup = true;
+					for (size_t k = 0; k < nk && dup; k++)
+						dup = !strcmp(keys[j * nk + k], cy->keys[i * nk + k]);
+				}
+				for (size_t k = 0; !dup && k < nk; k++)
+					keys[n * nk + k] = strdup(cy->keys[i * nk + k]);
+				n += !dup;
+			}
+		}
+	}
+	vfy_keys(c, e, vo, (const char *const *)keys, n, r, &err);
+	r->legacy_rows = cy->legacy_rows;
+	r->new_rows = cy->new_rows;
+	for (size_t i = 0; i < n * nk; i++)
+		free(keys[i]);
+	free(keys);
+}
+
 /* One round over the wanted entities: compare, recheck, repair, store.
- * Returns the exit code. */
+ * w: --watch's state, or NULL. Returns the exit code. */
 static int round_once(const char *cmd, const struct fc_config *cfg, const struct map_set *maps,
-                      struct run_opts *o, unsigned long long run)
+                      struct run_opts *o, unsigned long long run, struct watch *w)
 {
 	struct vfy_conns *conns = calloc(maps->nfiles, sizeof *conns);
 	struct vfy_result *rs;
 	struct vfy_result **diverged;
-	size_t n = 0, ndiv = 0, total = 0;
+	size_t n = 0, ndiv = 0, total = 0, idx = 0, *at;
 	unsigned long long repaired = 0;
 	char note[FC_ERR_MSG_MAX + 64] = "";
 	struct bar bar = { isatty(2) && !o->json };
@@ -215,7 +294,8 @@ static int round_once(const char *cmd, const struct fc_config *cfg, const struct
 		total += maps->files[f]->nentities;
 	rs = calloc(total + 1, sizeof *rs);
 	diverged = calloc(total + 1, sizeof *diverged);
-	if (!conns || !rs || !diverged) {
+	at = calloc(total + 1, sizeof *at);   /* rs[i] is entity at[i] in mapping order */
+	if (!conns || !rs || !diverged || !at) {
 		fc_errf(&err, FC_ENOMEM, "out of memory");
 		rc = cli_fail(cmd, &err);
 		goto out;
@@ -227,20 +307,27 @@ static int round_once(const char *cmd, const struct fc_config *cfg, const struct
 		bool any = false;
 		for (size_t j = 0; j < mf->nentities; j++)
 			any = any || wanted(o, mf->entities[j].name);
-		if (!any)
+		if (!any) {
+			idx += mf->nentities;
 			continue;
+		}
 		if (vfy_open(&conns[f], cfg, mf, &err)) {
 			rc = cli_fail(cmd, &err);
 			goto out;
 		}
 		for (size_t j = 0; j < mf->nentities && !stop_flag; j++) {
 			const struct map_entity *e = &mf->entities[j];
-			if (!wanted(o, e->name))
+			if (!wanted(o, e->name)) {
+				idx++;
 				continue;
-			vfy_entity(&conns[f], e, &o->v, &rs[n], &err);
+			}
+			if (w && w->incremental)
+				verify_changed(cfg, &conns[f], e, &o->v, w, &w->carry[idx], &rs[n]);
+			else
+				vfy_entity(&conns[f], e, &o->v, &rs[n], &err);
 			if (bar.tty)
 				fputs("\r\033[K", stderr);
-			n++;
+			at[n++] = idx++;
 		}
 	}
 	/* lag-aware: differences found while the pipeline may be behind are
@@ -317,6 +404,22 @@ static int round_once(const char *cmd, const struct fc_config *cfg, const struct
 		for (size_t i = 0; i < n; i++)
 			if (rs[i].error && !o->json)
 				fprintf(stderr, "ficus %s: error: %s\n", cmd, rs[i].errmsg);
+	/* what the next --watch round needs */
+	for (size_t i = 0; w && i < n; i++) {
+		struct carry *cy = &w->carry[at[i]];
+		size_t nk = rs[i].e->nkey;
+		carry_release(cy, nk);
+		if (!rs[i].incremental && !rs[i].error) {
+			cy->legacy_rows = rs[i].legacy_rows;
+			cy->new_rows = rs[i].new_rows;
+		}
+		if (rs[i].ndiffs && (cy->keys = calloc(rs[i].ndiffs * nk, sizeof *cy->keys))) {
+			for (size_t d = 0; d < rs[i].ndiffs; d++)
+				for (size_t k = 0; k < nk; k++)
+					cy->keys[d * nk + k] = strdup(rs[i].diffs[d].key[k]);
+			cy->nkeys = rs[i].ndiffs;
+		}
+	}
 out:
 	for (size_t i = 0; rs && i < n; i++)
 		vfy_result_release(&rs[i]);
@@ -325,13 +428,14 @@ out:
 	free(conns);
 	free(rs);
 	free(diverged);
+	free(at);
 	return rc;
 }
 
 static int run(int argc, char **argv)
 {
 	enum { O_FORMAT = 1000, O_SEG, O_FACTOR, O_THRESHOLD, O_FLOAT, O_MAXD, O_GRACE, O_RTO,
-	       O_NORECHECK, O_REPAIR, O_WATCH, O_RESULTS };
+	       O_NORECHECK, O_REPAIR, O_WATCH, O_RESULTS, O_FULL };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, O_FORMAT },
@@ -346,6 +450,7 @@ static int run(int argc, char **argv)
 		{ "repair", no_argument, NULL, O_REPAIR },
 		{ "watch", required_argument, NULL, O_WATCH },
 		{ "results", required_argument, NULL, O_RESULTS },
+		{ "full-every", required_argument, NULL, O_FULL },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cfg_path = NULL;
@@ -356,12 +461,13 @@ static int run(int argc, char **argv)
 	struct sigaction sa;
 	unsigned long long runs = 0;
 	long long v;
-	int c, rc;
+	int c, rc = CLI_OK;
 
 	memset(&o, 0, sizeof o);
 	vfy_opts_init(&o.v);
 	o.recheck = true;
 	o.recheck_timeout = 30;
+	o.full_every = 10;
 	while ((c = cli_getopt(argc, argv, argv[0], "c:", opts)) != -1) {
 		switch (c) {
 		case 'c': cfg_path = optarg; break;
@@ -410,6 +516,11 @@ static int run(int argc, char **argv)
 				                   : cli_usage_error(argv[0], "--watch takes seconds, at least 1");
 			break;
 		case O_RESULTS: o.results = optarg; break;
+		case O_FULL:
+			if ((o.full_every = (long)cli_uint(argv[0], "full-every", optarg, 1000000)) < 1)
+				return o.full_every < 0 ? CLI_ERROR
+				                        : cli_usage_error(argv[0], "--full-every is at least 1");
+			break;
 		default: return CLI_ERROR;
 		}
 	}
@@ -432,11 +543,35 @@ static int run(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	do {
-		rc = round_once(argv[0], &cfg, &maps, &o, ++runs);
-		for (long s = 0; o.watch && !stop_flag && s < o.watch * 10; s++)
-			usleep(100000);
-	} while (o.watch && !stop_flag);
+	if (!o.watch) {
+		rc = round_once(argv[0], &cfg, &maps, &o, ++runs, NULL);
+		goto out;
+	}
+	{
+		/* --watch: a full round every full_every rounds; in between, with an
+		 * outbox, only the keys whose events came since the last round and
+		 * those that differed */
+		size_t total = 0;
+		struct watch w = { NULL, false, 0, 0 };
+		for (size_t f = 0; f < maps.nfiles; f++)
+			total += maps.files[f]->nentities;
+		w.carry = calloc(total + 1, sizeof *w.carry);
+		w.from = vfy_outbox_seq(&cfg, &err);
+		while (w.carry && !stop_flag) {
+			long long to = w.from >= 0 ? vfy_outbox_seq(&cfg, &err) : -1;
+			w.incremental = runs % (unsigned long long)o.full_every != 0 && w.from >= 0 && to >= 0;
+			w.to = to;
+			rc = round_once(argv[0], &cfg, &maps, &o, ++runs, &w);
+			if (to >= 0)
+				w.from = to;
+			for (long s = 0; !stop_flag && s < o.watch * 10; s++)
+				usleep(100000);
+		}
+		for (size_t f = 0, i = 0; w.carry && f < maps.nfiles; f++)
+			for (size_t j = 0; j < maps.files[f]->nentities; j++)
+				carry_release(&w.carry[i++], maps.files[f]->entities[j].nkey);
+		free(w.carry);
+	}
 out:
 	map_set_release(&maps);
 	fc_config_release(&cfg);
@@ -450,7 +585,7 @@ const struct cli_cmd cli_cmd_verify = {
 	"                    [--segment-rows N] [--factor N] [--threshold N]\n"
 	"                    [--float-digits N] [--max-diffs N]\n"
 	"                    [--grace SECONDS] [--recheck-timeout SECONDS] [--no-recheck]\n"
-	"                    [--repair] [--watch SECONDS] [--results FILE]\n"
+	"                    [--repair] [--watch SECONDS [--full-every N]] [--results FILE]\n"
 	"\n"
 	"Compares, per mapping entity (all, or the ENTITYs named), the legacy rows\n"
 	"transformed per mapping (renames, trim, null_if, value maps, zero dates,\n"
@@ -470,8 +605,10 @@ const struct cli_cmd cli_cmd_verify = {
 	"--repair sends a zero-payload event (op \"repair\") for each difference through\n"
 	"cdc.sink, so that sync fetches those keys again.\n"
 	"Each entity's outcome is stored in the target (ficus.verify_results).\n"
-	"--watch SECONDS verifies again every SECONDS until SIGINT/SIGTERM;\n"
-	"--results FILE gets each round's JSON report (with the round number).\n"
+	"--watch SECONDS verifies again every SECONDS until SIGINT/SIGTERM; with an\n"
+	"outbox (cdc.sink), only every --full-every'th round (10) compares everything,\n"
+	"the others only the keys whose events came since the round before and\n"
+	"those that differed. --results FILE gets each round's JSON report.\n"
 	"A progress bar goes to stderr on a terminal; --format json prints one JSON\n"
 	"object on stdout.\n"
 	"exit status: 0 equal, 1 differences remain, 2 usage error or failure\n"

@@ -9,6 +9,7 @@
 #include "../cdc/print.h"
 #include "../cdc/value.h"
 #include "../lib/db.h"
+#include "../lib/ident.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,4 +230,78 @@ int vfy_repair(const struct fc_config *cfg, struct vfy_result *const *rs, size_t
 	if (rc == 0)
 		*sent = count;
 	return rc ? fc_err_prefix(err, "repair") : 0;
+}
+
+static PGconn *outbox_conn(const struct fc_config *cfg, struct fc_err *err)
+{
+	if (!cfg->cdc.present || cfg->cdc.sink.kind != FC_SINK_OUTBOX)
+		return NULL;
+	return fc_pg_open(fc_config_conn(cfg, cfg->cdc.sink.connection), err);
+}
+
+long long vfy_outbox_seq(const struct fc_config *cfg, struct fc_err *err)
+{
+	PGconn *pg;
+	PGresult *r;
+	long long seq = 0;
+	if (!cfg->cdc.present || cfg->cdc.sink.kind != FC_SINK_OUTBOX)
+		return -1;
+	if (!(pg = outbox_conn(cfg, err)))
+		return -1;
+	r = PQexec(pg, "SELECT coalesce(max(seq), 0) FROM ficus.outbox");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	PQfinish(pg);
+	return seq;
+}
+
+int vfy_changed_keys(const struct fc_config *cfg, const struct map_entity *e, long long from,
+                     long long to, size_t max, char ***keys, size_t *n, struct fc_err *err)
+{
+	struct fc_buf q = FC_BUF_INIT;
+	char a[24], b[24], lim[24];
+	const char *params[4] = { e->name, a, b, lim };
+	PGconn *pg;
+	PGresult *r;
+	int rc = 0, rows;
+
+	*keys = NULL;
+	*n = 0;
+	if (!cfg->cdc.present || cfg->cdc.sink.kind != FC_SINK_OUTBOX)
+		return fc_errf(err, FC_ECONFIG, "cdc.sink is not an outbox: no changed keys to read");
+	if (!(pg = outbox_conn(cfg, err)))
+		return -FC_ECONNECT;
+	snprintf(a, sizeof a, "%lld", from);
+	snprintf(b, sizeof b, "%lld", to);
+	snprintf(lim, sizeof lim, "%zu", max + 1);
+	fc_buf_puts(&q, "SELECT DISTINCT ");
+	for (size_t k = 0; k < e->nkey; k++) {
+		fc_buf_puts(&q, k ? ", key->>" : "key->>");
+		fc_literal_pg(&q, e->from_key[k]);
+	}
+	fc_buf_puts(&q, " FROM ficus.outbox WHERE entity = $1 AND seq > $2 AND seq <= $3 LIMIT $4");
+	if (!q.ptr) {
+		PQfinish(pg);
+		return fc_errf(err, FC_ENOMEM, "out of memory");
+	}
+	r = PQexecParams(pg, q.ptr, 4, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		char msg[512];
+		rc = fc_errf(err, FC_ESQL, "reading the changed keys of entity '%s' from the outbox: %s",
+		             e->name, fc_pg_error(pg, r, msg, sizeof msg));
+	} else if ((size_t)(rows = PQntuples(r)) > max) {
+		rc = 1;
+	} else if (!(*keys = calloc((size_t)rows * e->nkey + 1, sizeof **keys))) {
+		rc = fc_errf(err, FC_ENOMEM, "out of memory");
+	} else {
+		for (int i = 0; i < rows; i++)
+			for (size_t k = 0; k < e->nkey; k++)
+				(*keys)[(size_t)i * e->nkey + k] = strdup(PQgetvalue(r, i, (int)k));
+		*n = (size_t)rows;
+	}
+	PQclear(r);
+	PQfinish(pg);
+	fc_buf_release(&q);
+	return rc;
 }

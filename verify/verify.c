@@ -796,20 +796,45 @@ int vfy_entity(struct vfy_conns *c, const struct map_entity *e, const struct vfy
 	return rc;
 }
 
+/* Compares the rows of n keys (keys[i * nkey + k]: the raw legacy key
+ * values) on both sides, into p->r. */
+static int check_keys(struct plan *p, const char *const *keys, size_t n, struct fc_err *err)
+{
+	struct bound *b = malloc(sizeof *b);
+	int rc = 0;
+	if (!b)
+		return fc_errf(err, FC_ENOMEM, "out of memory");
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct fc_buf myq = FC_BUF_INIT, pgq = FC_BUF_INIT;
+		b->set = true;
+		for (size_t k = 0; k < p->e->nkey; k++)
+			snprintf(b->v[k], KEY_LEN, "%s", keys[i * p->e->nkey + k]);
+		fc_buf_puts(&myq, p->my_rows.ptr);
+		where(&myq, p, false, b, NULL, true);
+		fc_buf_puts(&pgq, p->pg_rows.ptr);
+		where(&pgq, p, true, b, NULL, true);
+		rc = compare_rows(p, &myq, &pgq, err);
+		fc_buf_release(&myq);
+		fc_buf_release(&pgq);
+	}
+	free(b);
+	return rc;
+}
+
 int vfy_recheck(struct vfy_conns *c, const struct vfy_opts *o, struct vfy_result *r,
                 struct fc_err *err)
 {
 	struct plan p;
 	struct vfy_diff *old = r->diffs;
-	size_t nold = r->ndiffs;
-	struct bound *b = malloc(sizeof *b);
+	size_t nold = r->ndiffs, nk = r->e->nkey;
+	const char **keys = calloc(nold * nk + 1, sizeof *keys);
 	int rc;
 
-	if (!b)
+	if (!keys)
 		return fc_errf(err, FC_ENOMEM, "out of memory");
 	if ((rc = plan_init(&p, c, r->e, o, r, err))) {
 		plan_release(&p);
-		free(b);
+		free(keys);
 		return rc;
 	}
 	r->diffs = NULL;
@@ -822,25 +847,37 @@ int vfy_recheck(struct vfy_conns *c, const struct vfy_opts *o, struct vfy_result
 			r->extra--;
 		else
 			r->changed--;
+		for (size_t k = 0; k < nk; k++)
+			keys[i * nk + k] = d->key[k];
 	}
-	for (size_t i = 0; rc == 0 && i < nold; i++) {
-		struct fc_buf myq = FC_BUF_INIT, pgq = FC_BUF_INIT;
-		b->set = true;
-		for (size_t k = 0; k < r->e->nkey; k++)
-			snprintf(b->v[k], KEY_LEN, "%s", old[i].key[k]);
-		fc_buf_puts(&myq, p.my_rows.ptr);
-		where(&myq, &p, false, b, NULL, true);
-		fc_buf_puts(&pgq, p.pg_rows.ptr);
-		where(&pgq, &p, true, b, NULL, true);
-		rc = compare_rows(&p, &myq, &pgq, err);
-		fc_buf_release(&myq);
-		fc_buf_release(&pgq);
-		r->rechecked++;
-	}
+	rc = check_keys(&p, keys, nold, err);
+	r->rechecked += nold;
 	for (size_t i = 0; i < nold; i++)
-		diff_release(&old[i], r->e->nkey);
+		diff_release(&old[i], nk);
 	free(old);
+	free(keys);
 	plan_release(&p);
-	free(b);
+	return rc;
+}
+
+int vfy_keys(struct vfy_conns *c, const struct map_entity *e, const struct vfy_opts *o,
+             const char *const *keys, size_t n, struct vfy_result *r, struct fc_err *err)
+{
+	struct plan p;
+	long long t0 = now_ms();
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->e = e;
+	r->incremental = true;
+	if ((rc = plan_init(&p, c, e, o, r, err)) == 0)
+		rc = check_keys(&p, keys, n, err);
+	r->keys_checked = n;
+	plan_release(&p);
+	r->duration_ms = now_ms() - t0;
+	if (rc) {
+		r->error = true;
+		snprintf(r->errmsg, sizeof r->errmsg, "%s", err->msg);
+	}
 	return rc;
 }

@@ -67,6 +67,8 @@ struct vfy_result {
 	unsigned long long missing, extra, changed;
 	unsigned long long segments, fetched;   /* checksum queries, rows fetched */
 	unsigned long long rechecked;           /* differences checked again */
+	bool incremental;         /* vfy_keys: only the keys given were compared */
+	unsigned long long keys_checked;
 	struct vfy_diff *diffs;   /* the first max_diffs differences */
 	size_t ndiffs;
 	bool error;
@@ -91,6 +93,22 @@ void vfy_close(struct vfy_conns *c);
  * (r->error is then set too, with the same message). */
 int vfy_entity(struct vfy_conns *c, const struct map_entity *e, const struct vfy_opts *o,
                struct vfy_result *r, struct fc_err *err);
+
+/* Compares only the rows of n keys (keys[i * e->nkey + k]: raw legacy key
+ * values, e.g. from events): fills *r like vfy_entity, without row counts
+ * (r->incremental). */
+int vfy_keys(struct vfy_conns *c, const struct map_entity *e, const struct vfy_opts *o,
+             const char *const *keys, size_t n, struct vfy_result *r, struct fc_err *err);
+
+/* The newest outbox event (max seq) of the cdc sink, 0 when none; -1 when
+ * cdc.sink is not an outbox (no changed keys to ask for). */
+long long vfy_outbox_seq(const struct fc_config *cfg, struct fc_err *err);
+
+/* The distinct keys of e's events with from < seq <= to in the outbox,
+ * flat (n * e->nkey strings) in *keys; the caller frees each and the
+ * array. At most max keys: returns 1 (and nothing) when there are more. */
+int vfy_changed_keys(const struct fc_config *cfg, const struct map_entity *e, long long from,
+                     long long to, size_t max, char ***keys, size_t *n, struct fc_err *err);
 
 /* Looks at each kept difference of r again (the current rows of both
  * sides) and drops those that no longer differ; counters follow. */

@@ -387,3 +387,54 @@ TEST_TIMEOUT(verify_reports_nothing_on_identical_data_under_writes_with_sync_run
 	ASSERT_EQ(t_run(&out, "kill -0 %d", writer), 0);
 	free(out);
 }
+
+TEST_TIMEOUT(verify_watch_compares_only_changed_keys_between_full_rounds, 90)
+{
+	const char *dir = t_tmpdir(), *bin = t_env("FICUS_BIN");
+	char args[1024], path[600], *out;
+	const char *cfg;
+
+	t_mysql("DROP DATABASE IF EXISTS t_verify_watch; CREATE DATABASE t_verify_watch;"
+	        "CREATE TABLE t_verify_watch.acct (id INT PRIMARY KEY, owner VARCHAR(20));"
+	        "INSERT INTO t_verify_watch.acct VALUES (1,'a'),(2,'b'),(3,'c'),(4,'d'),(5,'e'),(6,'f'),"
+	        " (7,'g'),(8,'h')");
+	t_pg(NULL, "DROP DATABASE IF EXISTS t_verify_watch");
+	t_pg(NULL, "CREATE DATABASE t_verify_watch");
+	t_pg("t_verify_watch", "CREATE TABLE acct (id integer PRIMARY KEY, owner text)");
+	cfg = config(dir, "t_verify_watch", "entities:\n  acct:\n    from: { table: acct, key: id }\n"
+	             "    to: { table: acct, key: id }\n    columns: { id: id, owner: owner }\n", true);
+	ASSERT_EQ(t_run(&out, "%s cdc stream --config %s --until-end && %s sync --backfill --config %s", bin,
+	                cfg, bin, cfg), 0);
+	free(out);
+	ASSERT_EQ(t_run(&out, "%s cdc stream --config %s > %s/cdc.log 2>&1 & echo $!", bin, cfg, dir), 0);
+	t_defer("kill %d", atoi(out));
+	free(out);
+	snprintf(path, sizeof path, "%s/watch.json", dir);
+	snprintf(args, sizeof args, "--config %s --watch 1 --full-every 1000 --recheck-timeout 1 "
+	         "--results %s", cfg, path);
+	verify_in_background(dir, "watch", args);
+	t_wait_file(path, "\"run\":1,", 20);
+	ASSERT_EQ(t_run(&out, "cat %s", path), 0);
+	ASSERT_CONTAINS(out, "\"checked\":\"all\"");
+	ASSERT_CONTAINS(out, "\"equal\":true");
+	free(out);
+
+	/* a change in the target alone (no event) and one in legacy (an event;
+	 * sync is not running, so it stays a difference) */
+	t_pg("t_verify_watch", "UPDATE acct SET owner = 'rogue' WHERE id = 5");
+	t_mysql("UPDATE t_verify_watch.acct SET owner = 'late' WHERE id = 7");
+	t_wait_file(path, "\"run\":3,", 30);
+	ASSERT_EQ(t_run(&out, "cat %s", path), 0);
+	ASSERT_CONTAINS(out, "\"checked\":\"changed keys\"");
+	ASSERT_CONTAINS(out, "{\"kind\":\"changed\",\"key\":{\"id\":7},\"columns\":[{\"column\":\"owner\","
+	                "\"legacy\":\"late\",\"new\":\"g\"}]}");
+	ASSERT_NOT_CONTAINS(out, "\"id\":5");
+	ASSERT_CONTAINS(out, "\"legacy_rows\":8,\"new_rows\":8");   /* as of the last full round */
+	free(out);
+
+	/* a full round finds both */
+	ASSERT_EQ(t_run(&out, "%s verify --config %s --recheck-timeout 1 --format json", bin, cfg), 1);
+	ASSERT_CONTAINS(out, "\"key\":{\"id\":5}");
+	ASSERT_CONTAINS(out, "\"key\":{\"id\":7}");
+	free(out);
+}
