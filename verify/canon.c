@@ -106,10 +106,44 @@ static int pg_render(struct fc_buf *b, const struct rend *r, const char *x)
 	case FC_T_TIME:
 		return fc_buf_printf(b, "substr((%s)::text, 1, 8)", x);
 	case FC_T_JSON:
-		return fc_buf_printf(b, "(%s)::jsonb::text", x);
+		return fc_buf_printf(b, "ficus.vfy_json((%s)::jsonb)", x);
 	default:
 		return fc_buf_printf(b, "(%s)::text", x);
 	}
+}
+
+/* JSON as MariaDB's JSON_NORMALIZE() writes it (MariaDB 10.7 and later):
+ * no spaces, object keys in byte order, every number in scientific form
+ * from its decimal digits (2.50 -> 2.5E0, 0.001 -> 1.0E-3, 1234.5 ->
+ * 1.2345E3), strings, true, false and null as they are. jsonb writes
+ * numbers without exponents, which is where vfy_json_num starts. */
+static const char json_ddl[] =
+	"CREATE SCHEMA IF NOT EXISTS ficus;"
+	"CREATE OR REPLACE FUNCTION ficus.vfy_json_num(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$"
+	" SELECT CASE WHEN md = '' THEN '0.0E0' ELSE sgn || left(md, 1) || '.' ||"
+	"  CASE WHEN length(md) > 1 THEN substr(md, 2) ELSE '0' END || 'E' || (p - z - 1)::text END"
+	" FROM (SELECT sgn, p, length(d) - length(ltrim(d, '0')) AS z, rtrim(ltrim(d, '0'), '0') AS md"
+	"  FROM (SELECT CASE WHEN left(t, 1) = '-' THEN '-' ELSE '' END AS sgn,"
+	"   length(split_part(ltrim(t, '-'), '.', 1)) AS p, replace(ltrim(t, '-'), '.', '') AS d) a) b"
+	" $f$;"
+	"CREATE OR REPLACE FUNCTION ficus.vfy_json(j jsonb) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$"
+	" BEGIN RETURN CASE jsonb_typeof(j)"
+	"  WHEN 'object' THEN '{' || coalesce((SELECT string_agg(to_jsonb(k)::text || ':' ||"
+	"   ficus.vfy_json(v), ',' ORDER BY k COLLATE \"C\") FROM jsonb_each(j) AS e(k, v)), '') || '}'"
+	"  WHEN 'array' THEN '[' || coalesce((SELECT string_agg(ficus.vfy_json(v), ',' ORDER BY n)"
+	"   FROM jsonb_array_elements(j) WITH ORDINALITY AS a(v, n)), '') || ']'"
+	"  WHEN 'number' THEN ficus.vfy_json_num(j::text)"
+	"  ELSE j::text END; END $f$;";
+
+int vfy_canon_pg_setup(PGconn *pg, struct fc_err *err)
+{
+	PGresult *r = PQexec(pg, "SELECT to_regprocedure('ficus.vfy_json(jsonb)') IS NOT NULL");
+	bool have = PQresultStatus(r) == PGRES_TUPLES_OK && !strcmp(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	if (have)
+		return 0;
+	return fc_pg_exec(pg, json_ddl, err) ? fc_err_prefix(err, "creating ficus.vfy_json() in the "
+	                                                      "target") : 0;
 }
 
 int vfy_canon_pg(struct fc_buf *b, const struct map_column *c, const struct fc_column_info *ci,
@@ -179,6 +213,8 @@ static int my_render(struct fc_buf *b, const struct rend *r, const char *t)
 		if (r->src == FC_T_TIME && r->src_frac == 0)
 			return fc_buf_puts(b, t);
 		return fc_buf_printf(b, "TIME_FORMAT(%s, '%%H:%%i:%%s')", t);
+	case FC_T_JSON:
+		return fc_buf_printf(b, "JSON_NORMALIZE(%s)", t);
 	default:
 		if (r->uuid)
 			return fc_buf_printf(b, "LOWER(CONVERT(%s USING utf8mb4))", t);

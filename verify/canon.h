@@ -9,7 +9,8 @@
  * the fraction digits both sides have, in UTC, except that a column with
  * a mapping `timezone:` compares the legacy wall clock with the target's
  * instant shown in that zone (MariaDB needs no zone tables that way);
- * JSON as PostgreSQL's jsonb text. SQL NULL stays NULL.
+ * JSON as MariaDB's JSON_NORMALIZE() writes it (PostgreSQL: the function
+ * ficus.vfy_json, see vfy_canon_pg_setup). SQL NULL stays NULL.
  *
  * The legacy side applies the mapping first, exactly as sync does
  * (cdc/sync.c transform()): trim, null_if, the value map and its default
@@ -24,6 +25,10 @@
 #include "../lib/schema.h"
 
 #include <libpq-fe.h>
+
+/* Creates ficus.vfy_json(jsonb) in the target when missing: JSON columns'
+ * canonical text. */
+int vfy_canon_pg_setup(PGconn *pg, struct fc_err *err);
 
 /* Appends the PostgreSQL expression of target column c's canonical text
  * (di: the target column, ci: the legacy one). */

@@ -344,6 +344,11 @@ static int plan_init(struct plan *p, struct vfy_conns *c, const struct map_entit
 		fc_buf_puts(&p->pg_keys, "::text");
 	}
 
+	for (size_t i = 0; i < e->ncolumns; i++) {
+		const struct fc_column_info *di = fc_table_column(&dst, e->columns[i].target);
+		if (di && di->type.fam == FC_T_JSON && (rc = vfy_canon_pg_setup(c->pg, err)))
+			goto out;
+	}
 	/* the canonical values, and the row hash over them */
 	fc_buf_puts(&myh, "CONCAT_WS('|'");
 	for (size_t i = 0; i < e->ncolumns; i++) {

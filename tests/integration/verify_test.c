@@ -75,7 +75,11 @@ static const char item_mapping[] =
 	"  tag:\n"
 	"    from: { table: tag, key: [shop, label] }\n"
 	"    to: { table: inv.tags, key: [shop, label] }\n"
-	"    columns: { shop: shop, label: label, n: n }\n";
+	"    columns: { shop: shop, label: label, n: n }\n"
+	"  doc:\n"
+	"    from: { table: doc, key: id }\n"
+	"    to: { table: inv.docs, key: id }\n"
+	"    columns: { id: id, body: body }\n";
 
 /* Legacy and target rows that agree: the target's values are what the
  * mapping makes of the legacy ones (trimmed code, Y/N as booleans, Seoul
@@ -93,7 +97,10 @@ static void identical_items(void)
 	        "CREATE TABLE t_verify.tag (shop CHAR(4) NOT NULL, label VARCHAR(20) NOT NULL, n INT,"
 	        " PRIMARY KEY (shop, label)) COLLATE utf8mb4_general_ci;"
 	        "INSERT INTO t_verify.tag VALUES ('s1', 'a', 1), ('s1', 'B', 2), ('s1', 'b2', 3),"
-	        " ('s1', '가', 4), ('s1', 'Z', 5), ('s2', 'a', 6), ('s0', 'zz', 7)");
+	        " ('s1', '가', 4), ('s1', 'Z', 5), ('s2', 'a', 6), ('s0', 'zz', 7);"
+	        "CREATE TABLE t_verify.doc (id INT PRIMARY KEY, body JSON);"
+	        "INSERT INTO t_verify.doc VALUES (1, '{\"b\": [1, 2.50, -7, 0.001], \"a\": \"x\", \"aa\": {}}'),"
+	        " (2, '[true, null, {\"k\": 1234.5, \"j\": \"한\"}]'), (3, '{\"a\": 2}'), (4, NULL)");
 	t_pg(NULL, "DROP DATABASE IF EXISTS t_verify");
 	t_pg(NULL, "CREATE DATABASE t_verify");
 	t_pg("t_verify", "CREATE SCHEMA inv; CREATE TABLE inv.items (id bigint PRIMARY KEY, name text NOT NULL,"
@@ -101,7 +108,11 @@ static void identical_items(void)
 	     " made_at timestamptz(3), born date, note text, photo bytea, memo text, amount numeric);"
 	     "CREATE TABLE inv.tags (shop text, label text, n integer, PRIMARY KEY (shop, label));"
 	     "INSERT INTO inv.tags VALUES ('s1', 'a', 1), ('s1', 'B', 2), ('s1', 'b2', 3),"
-	     " ('s1', '가', 4), ('s1', 'Z', 5), ('s2', 'a', 6), ('s0', 'zz', 7)");
+	     " ('s1', '가', 4), ('s1', 'Z', 5), ('s2', 'a', 6), ('s0', 'zz', 7);"
+	     /* the same documents, spelled otherwise */
+	     "CREATE TABLE inv.docs (id integer PRIMARY KEY, body jsonb);"
+	     "INSERT INTO inv.docs VALUES (1, '{\"aa\":{},\"a\":\"x\",\"b\":[1.0,2.5,-7,1e-3]}'),"
+	     " (2, '[true,null,{\"j\":\"한\",\"k\":1.2345e3}]'), (3, '{\"a\":2.0}'), (4, NULL)");
 	a = (size_t)snprintf(my, sizeof my, "SET NAMES utf8mb4; INSERT INTO t_verify.item VALUES"
 	                     " (1, '가나다', '  AB  ', 10, 1.235, 0.125, 'Y', '2024-01-01 09:00:00.123',"
 	                     " '1990-05-01', 'x', x'0102', '한글', 12.50),"
@@ -147,7 +158,8 @@ static void diverge_items(void)
 	     "UPDATE inv.items SET memo = '메뉴' WHERE id = 16;"                        /* EUC-KR text */
 	     "UPDATE inv.items SET amount = 17.01 WHERE id = 17;"                      /* decimal */
 	     "UPDATE inv.items SET id = 180 WHERE id = 18;"                            /* a changed key */
-	     "UPDATE inv.tags SET label = 'B2' WHERE label = 'b2'");                   /* key case */
+	     "UPDATE inv.tags SET label = 'B2' WHERE label = 'b2';"                    /* key case */
+	     "UPDATE inv.docs SET body = '{\"a\": 3}' WHERE id = 3");                     /* JSON */
 }
 
 static const char *const expected_diffs[] = {
@@ -170,6 +182,7 @@ static const char *const expected_diffs[] = {
 	"{\"kind\":\"extra\",\"key\":{\"id\":180}}",
 	"{\"kind\":\"missing\",\"key\":{\"shop\":\"s1\",\"label\":\"b2\"}}",
 	"{\"kind\":\"extra\",\"key\":{\"shop\":\"s1\",\"label\":\"B2\"}}",
+	"{\"kind\":\"changed\",\"key\":{\"id\":3},\"columns\":[{\"column\":\"body\",\"legacy\":\"{\\\"a\\\":2.0E0}\",\"new\":\"{\\\"a\\\":3.0E0}\"}]}",
 };
 
 TEST_TIMEOUT(verify_finds_every_kind_of_divergence_and_none_on_identical_data, 60)
@@ -183,7 +196,8 @@ TEST_TIMEOUT(verify_finds_every_kind_of_divergence_and_none_on_identical_data, 6
 	ASSERT_EQ(t_run(&out, "%s verify --config %s", bin, cfg), 0);
 	ASSERT_CONTAINS(out, "verify: item           40 legacy rows, 40 new rows: equal");
 	ASSERT_CONTAINS(out, "verify: tag            7 legacy rows, 7 new rows: equal");
-	ASSERT_CONTAINS(out, "verify: 2 entities, 0 differences");
+	ASSERT_CONTAINS(out, "verify: doc            4 legacy rows, 4 new rows: equal");
+	ASSERT_CONTAINS(out, "verify: 3 entities, 0 differences");
 	free(out);
 	ASSERT_EQ(t_run(&out, "%s verify --config %s %s --format json", bin, cfg, small), 0);
 	ASSERT_CONTAINS(out, "\"equal\":true");
@@ -199,7 +213,9 @@ TEST_TIMEOUT(verify_finds_every_kind_of_divergence_and_none_on_identical_data, 6
 		                "\"new_rows\":40,\"missing\":2,\"extra\":2,\"changed\":13");
 		ASSERT_CONTAINS(out, "\"entity\":\"tag\",\"status\":\"diverged\",\"legacy_rows\":7,"
 		                "\"new_rows\":7,\"missing\":1,\"extra\":1,\"changed\":0");
-		ASSERT_CONTAINS(out, "\"differences\":19,\"equal\":false");
+		ASSERT_CONTAINS(out, "\"entity\":\"doc\",\"status\":\"diverged\",\"legacy_rows\":4,"
+		                "\"new_rows\":4,\"missing\":0,\"extra\":0,\"changed\":1");
+		ASSERT_CONTAINS(out, "\"differences\":20,\"equal\":false");
 		free(out);
 	}
 	/* the human report: counts and each difference */
@@ -214,7 +230,7 @@ TEST_TIMEOUT(verify_finds_every_kind_of_divergence_and_none_on_identical_data, 6
 	/* each entity's outcome stays in the target */
 	ASSERT_EQ(t_run(&out, "psql -Atq '%s' -c \"SELECT entity, legacy_rows, new_rows, missing, extra, "
 	                "changed, status FROM ficus.verify_results ORDER BY entity\"", t_pg_dsn("t_verify")), 0);
-	ASSERT_CONTAINS(out, "item|40|40|2|2|13|diverged\ntag|7|7|1|1|0|diverged");
+	ASSERT_CONTAINS(out, "doc|4|4|0|0|1|diverged\nitem|40|40|2|2|13|diverged\ntag|7|7|1|1|0|diverged");
 	free(out);
 
 	/* no pipeline configured: --grace SECONDS before the recheck; a
