@@ -454,3 +454,48 @@ TEST_TIMEOUT(verify_watch_compares_only_changed_keys_between_full_rounds, 90)
 	ASSERT_CONTAINS(out, "\"key\":{\"id\":7}");
 	free(out);
 }
+
+TEST_TIMEOUT(verify_repair_through_a_nats_stream, 90)
+{
+	const char *dir = t_tmpdir(), *bin = t_env("FICUS_BIN");
+	char text[2048], sub[600], stream[64], prefix[64], *out;
+	const char *cfg;
+
+	snprintf(stream, sizeof stream, "T_VFY_%d", (int)getpid());
+	snprintf(prefix, sizeof prefix, "tvfy%d", (int)getpid());
+	t_mysql("DROP DATABASE IF EXISTS t_verify_nats; CREATE DATABASE t_verify_nats;"
+	        "CREATE TABLE t_verify_nats.acct (id INT PRIMARY KEY, owner VARCHAR(20));"
+	        "INSERT INTO t_verify_nats.acct VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+	t_pg(NULL, "DROP DATABASE IF EXISTS t_verify_nats");
+	t_pg(NULL, "CREATE DATABASE t_verify_nats");
+	t_pg("t_verify_nats", "CREATE TABLE acct (id integer PRIMARY KEY, owner text)");
+	snprintf(sub, sizeof sub, "%s/mappings", dir);
+	mkdir(sub, 0700);
+	t_write(sub, "m.yaml", "entities:\n  acct:\n    from: { table: acct, key: id }\n"
+	        "    to: { table: acct, key: id }\n    columns: { id: id, owner: owner }\n");
+	snprintf(text, sizeof text, "connections:\n  legacy: { kind: mysql, dsn: \"%s\" }\n",
+	         t_mysql_dsn("t_verify_nats"));
+	snprintf(text + strlen(text), sizeof text - strlen(text),
+	         "  newdb: { kind: postgres, dsn: \"%s\" }\n  bus: { kind: nats, url: \"%s\" }\n"
+	         "mappings: mappings\n"
+	         "cdc: { source: legacy, server_id: 7373, sink: { kind: nats, connection: bus, stream: %s,"
+	         " subjects: %s } }\n"
+	         "sync: { source: legacy, target: newdb, bus: nats }\n",
+	         t_pg_dsn("t_verify_nats"), t_env("FICUS_NATS_URL"), stream, prefix);
+	cfg = t_write(dir, "ficus.yaml", text);
+	ASSERT_EQ(t_run(&out, "%s cdc stream --config %s --until-end && %s sync --backfill --config %s", bin,
+	                cfg, bin, cfg), 0);
+	free(out);
+	t_pg("t_verify_nats", "DELETE FROM acct WHERE id = 1; UPDATE acct SET owner = 'x' WHERE id = 3;"
+	     "INSERT INTO acct VALUES (4, 'd')");
+	ASSERT_EQ(t_run(&out, "%s verify --config %s --repair --recheck-timeout 5", bin, cfg), 1);
+	ASSERT_CONTAINS(out, "3 differences (1 missing in new, 1 extra in new, 1 changed)");
+	ASSERT_CONTAINS(out, "repair: 3 events sent");
+	free(out);
+	ASSERT_EQ(t_run(&out, "%s sync --once --config %s", bin, cfg), 0);
+	ASSERT_CONTAINS(out, "3 events applied");
+	free(out);
+	ASSERT_EQ(t_run(&out, "%s verify --config %s", bin, cfg), 0);
+	free(out);
+	t_nats_drop_stream(stream);
+}
