@@ -12,9 +12,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Drops and creates database db on both servers. */
+static void fresh_dbs(const char *db)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s; CREATE DATABASE %s", db, db);
+	t_mysql(sql);
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", db);
+	t_pg(NULL, sql);
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
+	t_pg(NULL, sql);
+}
+
 /* A config for databases named db on both servers, the mappings in
- * dir/mappings; pipeline: with cdc (outbox) and sync sections. */
-static const char *config(const char *dir, const char *db, const char *mapping, bool pipeline)
+ * dir/mappings; sink: cdc.sink's YAML (a pipeline: cdc and sync on it), or
+ * NULL for none. */
+static const char *config(const char *dir, const char *db, const char *mapping, const char *sink)
 {
 	char text[2048], sub[600];
 	snprintf(sub, sizeof sub, "%s/mappings", dir);
@@ -23,14 +36,18 @@ static const char *config(const char *dir, const char *db, const char *mapping, 
 	snprintf(text, sizeof text, "connections:\n  legacy: { kind: mysql, dsn: \"%s\" }\n",
 	         t_mysql_dsn(db));
 	snprintf(text + strlen(text), sizeof text - strlen(text),
-	         "  newdb: { kind: postgres, dsn: \"%s\" }\nmappings: mappings\n", t_pg_dsn(db));
-	if (pipeline)
+	         "  newdb: { kind: postgres, dsn: \"%s\" }\n  bus: { kind: nats, url: \"%s\" }\n"
+	         "mappings: mappings\n", t_pg_dsn(db), t_env("FICUS_NATS_URL"));
+	if (sink)
 		snprintf(text + strlen(text), sizeof text - strlen(text),
-		         "cdc: { source: legacy, server_id: 7272, sink: { kind: outbox, connection: newdb } }\n");
+		         "cdc: { source: legacy, server_id: 7272, sink: %s }\n", sink);
 	snprintf(text + strlen(text), sizeof text - strlen(text),
-	         "sync: { source: legacy, target: newdb, bus: outbox }\n");
+	         "sync: { source: legacy, target: newdb, bus: %s }\n",
+	         sink && strstr(sink, "nats") ? "nats" : "outbox");
 	return t_write(dir, "ficus.yaml", text);
 }
+
+#define OUTBOX "{ kind: outbox, connection: newdb }"
 
 /* Starts `ficus verify ARGS` in the background, its output and then
  * "exit=N" into dir/NAME.log. */
@@ -89,8 +106,8 @@ static void identical_items(void)
 	char my[16384], pg[16384];
 	size_t a, b;
 
-	t_mysql("SET NAMES utf8mb4; DROP DATABASE IF EXISTS t_verify; CREATE DATABASE t_verify;"
-	        "CREATE TABLE t_verify.item (id INT UNSIGNED PRIMARY KEY, name VARCHAR(50) NOT NULL,"
+	fresh_dbs("t_verify");
+	t_mysql("SET NAMES utf8mb4; CREATE TABLE t_verify.item (id INT UNSIGNED PRIMARY KEY, name VARCHAR(50) NOT NULL,"
 	        " code VARCHAR(8), qty INT, price DECIMAL(10,3), ratio DOUBLE, flag CHAR(1),"
 	        " made_at DATETIME(3), born DATE, note VARCHAR(50), photo VARBINARY(16),"
 	        " memo VARCHAR(50) CHARACTER SET euckr, amount DECIMAL(8,2));"
@@ -101,8 +118,6 @@ static void identical_items(void)
 	        "CREATE TABLE t_verify.doc (id INT PRIMARY KEY, body JSON);"
 	        "INSERT INTO t_verify.doc VALUES (1, '{\"b\": [1, 2.50, -7, 0.001], \"a\": \"x\", \"aa\": {}}'),"
 	        " (2, '[true, null, {\"k\": 1234.5, \"j\": \"한\"}]'), (3, '{\"a\": 2}'), (4, NULL)");
-	t_pg(NULL, "DROP DATABASE IF EXISTS t_verify");
-	t_pg(NULL, "CREATE DATABASE t_verify");
 	t_pg("t_verify", "CREATE SCHEMA inv; CREATE TABLE inv.items (id bigint PRIMARY KEY, name text NOT NULL,"
 	     " code text, qty integer, price numeric(10,3), ratio double precision, flag boolean,"
 	     " made_at timestamptz(3), born date, note text, photo bytea, memo text, amount numeric);"
@@ -188,7 +203,7 @@ static const char *const expected_diffs[] = {
 TEST_TIMEOUT(verify_finds_every_kind_of_divergence_and_none_on_identical_data, 60)
 {
 	const char *dir = t_tmpdir(), *bin = t_env("FICUS_BIN");
-	const char *cfg = config(dir, "t_verify", item_mapping, false);
+	const char *cfg = config(dir, "t_verify", item_mapping, NULL);
 	const char *small = "--segment-rows 4 --factor 2 --threshold 2";   /* bisect even 40 rows */
 	char *out, args[1024];
 
@@ -254,7 +269,7 @@ TEST_TIMEOUT(verify_fails_with_exit_2_naming_what_failed, 60)
 	const char *cfg;
 
 	identical_items();
-	cfg = config(dir, "t_verify", item_mapping, false);
+	cfg = config(dir, "t_verify", item_mapping, NULL);
 	ASSERT_EQ(t_run(&out, "%s verify --config %s nosuch", bin, cfg), 2);
 	ASSERT_CONTAINS(out, "no entity 'nosuch'");
 	free(out);
@@ -262,7 +277,7 @@ TEST_TIMEOUT(verify_fails_with_exit_2_naming_what_failed, 60)
 	free(out);
 	/* a target table that is not there */
 	cfg = config(dir, "t_verify", "entities:\n  item:\n    from: { table: item, key: id }\n"
-	             "    to: { table: inv.nope, key: id }\n    columns: { id: id }\n", false);
+	             "    to: { table: inv.nope, key: id }\n    columns: { id: id }\n", NULL);
 	ASSERT_EQ(t_run(&out, "%s verify --config %s", bin, cfg), 2);
 	ASSERT_CONTAINS(out, "entity 'item'");
 	ASSERT_CONTAINS(out, "nope");
@@ -281,7 +296,7 @@ TEST_TIMEOUT(verify_fails_with_exit_2_naming_what_failed, 60)
 	free(out);
 
 	/* --watch: a round every second, the last one's JSON in --results */
-	cfg = config(dir, "t_verify", item_mapping, false);
+	cfg = config(dir, "t_verify", item_mapping, NULL);
 	snprintf(path, sizeof path, "%s/results.json", dir);
 	ASSERT_EQ(t_run(&out, "%s verify --config %s --watch 1 --results %s > %s/watch.log & echo $!", bin,
 	                cfg, path, dir), 0);
@@ -299,16 +314,14 @@ TEST_TIMEOUT(verify_repair_resends_events_and_sync_converges, 90)
 	const char *cfg;
 	char *out;
 
-	t_mysql("DROP DATABASE IF EXISTS t_verify_rep; CREATE DATABASE t_verify_rep;"
-	        "CREATE TABLE t_verify_rep.acct (id INT PRIMARY KEY, owner VARCHAR(20), balance DECIMAL(10,2));"
+	fresh_dbs("t_verify_rep");
+	t_mysql("CREATE TABLE t_verify_rep.acct (id INT PRIMARY KEY, owner VARCHAR(20), balance DECIMAL(10,2));"
 	        "INSERT INTO t_verify_rep.acct VALUES (1, 'kim', 10.00), (2, 'lee', 20.50), (3, 'park', 0),"
 	        " (4, 'choi', NULL), (5, 'jung', 5.25)");
-	t_pg(NULL, "DROP DATABASE IF EXISTS t_verify_rep");
-	t_pg(NULL, "CREATE DATABASE t_verify_rep");
 	t_pg("t_verify_rep", "CREATE TABLE acct (id integer PRIMARY KEY, owner text, balance numeric(10,2))");
 	cfg = config(dir, "t_verify_rep", "entities:\n  acct:\n    from: { table: acct, key: id }\n"
 	             "    to: { table: acct, key: id }\n    columns: { id: id, owner: owner, balance: balance }\n",
-	             true);
+	             OUTBOX);
 	ASSERT_EQ(t_run(&out, "%s cdc stream --config %s --until-end && %s sync --backfill --config %s", bin,
 	                cfg, bin, cfg), 0);
 	free(out);
@@ -339,21 +352,19 @@ TEST_TIMEOUT(verify_reports_nothing_on_identical_data_under_writes_with_sync_run
 	int writer;
 	size_t n = 0;
 
+	fresh_dbs("t_verify_live");
 	n += (size_t)snprintf(sql + n, sizeof sql - n,
-	                      "DROP DATABASE IF EXISTS t_verify_live; CREATE DATABASE t_verify_live;"
 	                      "CREATE TABLE t_verify_live.acct (id INT PRIMARY KEY, owner VARCHAR(20),"
 	                      " balance DECIMAL(10,2), seen DATETIME);"
 	                      "INSERT INTO t_verify_live.acct VALUES (1, 'o1', 1, '2024-01-01 00:00:00')");
 	for (int i = 2; i <= 300; i++)
 		n += (size_t)snprintf(sql + n, sizeof sql - n, ",(%d,'o%d',%d,NULL)", i, i, i);
 	t_mysql(sql);
-	t_pg(NULL, "DROP DATABASE IF EXISTS t_verify_live");
-	t_pg(NULL, "CREATE DATABASE t_verify_live");
 	t_pg("t_verify_live", "CREATE TABLE acct (id integer PRIMARY KEY, owner text, balance numeric(10,2),"
 	     " seen timestamptz)");
 	cfg = config(dir, "t_verify_live", "entities:\n  acct:\n    from: { table: acct, key: id }\n"
 	             "    to: { table: acct, key: id }\n"
-	             "    columns: { id: id, owner: owner, balance: balance, seen: seen }\n", true);
+	             "    columns: { id: id, owner: owner, balance: balance, seen: seen }\n", OUTBOX);
 	ASSERT_EQ(t_run(&out, "%s cdc stream --config %s --until-end && %s sync --backfill --config %s", bin,
 	                cfg, bin, cfg), 0);
 	free(out);
@@ -410,15 +421,13 @@ TEST_TIMEOUT(verify_watch_compares_only_changed_keys_between_full_rounds, 90)
 	char args[1024], path[600], *out;
 	const char *cfg;
 
-	t_mysql("DROP DATABASE IF EXISTS t_verify_watch; CREATE DATABASE t_verify_watch;"
-	        "CREATE TABLE t_verify_watch.acct (id INT PRIMARY KEY, owner VARCHAR(20));"
+	fresh_dbs("t_verify_watch");
+	t_mysql("CREATE TABLE t_verify_watch.acct (id INT PRIMARY KEY, owner VARCHAR(20));"
 	        "INSERT INTO t_verify_watch.acct VALUES (1,'a'),(2,'b'),(3,'c'),(4,'d'),(5,'e'),(6,'f'),"
 	        " (7,'g'),(8,'h')");
-	t_pg(NULL, "DROP DATABASE IF EXISTS t_verify_watch");
-	t_pg(NULL, "CREATE DATABASE t_verify_watch");
 	t_pg("t_verify_watch", "CREATE TABLE acct (id integer PRIMARY KEY, owner text)");
 	cfg = config(dir, "t_verify_watch", "entities:\n  acct:\n    from: { table: acct, key: id }\n"
-	             "    to: { table: acct, key: id }\n    columns: { id: id, owner: owner }\n", true);
+	             "    to: { table: acct, key: id }\n    columns: { id: id, owner: owner }\n", OUTBOX);
 	ASSERT_EQ(t_run(&out, "%s cdc stream --config %s --until-end && %s sync --backfill --config %s", bin,
 	                cfg, bin, cfg), 0);
 	free(out);
@@ -458,31 +467,19 @@ TEST_TIMEOUT(verify_watch_compares_only_changed_keys_between_full_rounds, 90)
 TEST_TIMEOUT(verify_repair_through_a_nats_stream, 90)
 {
 	const char *dir = t_tmpdir(), *bin = t_env("FICUS_BIN");
-	char text[2048], sub[600], stream[64], prefix[64], *out;
+	char sink[256], stream[64], prefix[64], *out;
 	const char *cfg;
 
 	snprintf(stream, sizeof stream, "T_VFY_%d", (int)getpid());
 	snprintf(prefix, sizeof prefix, "tvfy%d", (int)getpid());
-	t_mysql("DROP DATABASE IF EXISTS t_verify_nats; CREATE DATABASE t_verify_nats;"
-	        "CREATE TABLE t_verify_nats.acct (id INT PRIMARY KEY, owner VARCHAR(20));"
+	fresh_dbs("t_verify_nats");
+	t_mysql("CREATE TABLE t_verify_nats.acct (id INT PRIMARY KEY, owner VARCHAR(20));"
 	        "INSERT INTO t_verify_nats.acct VALUES (1, 'a'), (2, 'b'), (3, 'c')");
-	t_pg(NULL, "DROP DATABASE IF EXISTS t_verify_nats");
-	t_pg(NULL, "CREATE DATABASE t_verify_nats");
 	t_pg("t_verify_nats", "CREATE TABLE acct (id integer PRIMARY KEY, owner text)");
-	snprintf(sub, sizeof sub, "%s/mappings", dir);
-	mkdir(sub, 0700);
-	t_write(sub, "m.yaml", "entities:\n  acct:\n    from: { table: acct, key: id }\n"
-	        "    to: { table: acct, key: id }\n    columns: { id: id, owner: owner }\n");
-	snprintf(text, sizeof text, "connections:\n  legacy: { kind: mysql, dsn: \"%s\" }\n",
-	         t_mysql_dsn("t_verify_nats"));
-	snprintf(text + strlen(text), sizeof text - strlen(text),
-	         "  newdb: { kind: postgres, dsn: \"%s\" }\n  bus: { kind: nats, url: \"%s\" }\n"
-	         "mappings: mappings\n"
-	         "cdc: { source: legacy, server_id: 7373, sink: { kind: nats, connection: bus, stream: %s,"
-	         " subjects: %s } }\n"
-	         "sync: { source: legacy, target: newdb, bus: nats }\n",
-	         t_pg_dsn("t_verify_nats"), t_env("FICUS_NATS_URL"), stream, prefix);
-	cfg = t_write(dir, "ficus.yaml", text);
+	snprintf(sink, sizeof sink, "{ kind: nats, connection: bus, stream: %s, subjects: %s }", stream,
+	         prefix);
+	cfg = config(dir, "t_verify_nats", "entities:\n  acct:\n    from: { table: acct, key: id }\n"
+	             "    to: { table: acct, key: id }\n    columns: { id: id, owner: owner }\n", sink);
 	ASSERT_EQ(t_run(&out, "%s cdc stream --config %s --until-end && %s sync --backfill --config %s", bin,
 	                cfg, bin, cfg), 0);
 	free(out);
