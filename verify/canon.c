@@ -346,7 +346,7 @@ int vfy_canon_mysql(struct fc_buf *b, PGconn *pg, const struct map_column *c,
 		goto out;
 	}
 	if (zero)
-		fc_buf_printf(b, " WHEN CAST(%s AS CHAR) LIKE '0000-00-00%%' THEN NULL", t.ptr);
+		fc_buf_printf(b, " WHEN LEFT(%s, 10) = '0000-00-00' THEN NULL", t.ptr);
 	fc_buf_puts(b, " ELSE ");
 	my_render(b, &r, t.ptr);
 	fc_buf_puts(b, " END");

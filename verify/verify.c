@@ -36,7 +36,8 @@ struct plan {
 	struct fc_table_info src;
 	bool have_src;
 	struct fc_buf my_from, pg_from;       /* the quoted tables */
-	struct fc_buf my_sum, pg_sum;         /* SELECT count, hash sum FROM t */
+	struct fc_buf my_sum, pg_sum;         /* SELECT count, checksum FROM t */
+	const char *pg_sum_tail;              /* after the WHERE: the subquery's order */
 	struct fc_buf my_rows, pg_rows;       /* SELECT raw keys, canonical values FROM t */
 	struct fc_buf my_keys, pg_keys;       /* raw keys for boundaries, "k1, k2" */
 	struct fc_buf my_order, pg_order;     /* " ORDER BY ..." */
@@ -415,8 +416,12 @@ static int plan_init(struct plan *p, struct vfy_conns *c, const struct map_entit
 	if (p->concat) {
 		fc_buf_printf(&p->my_sum, "SELECT COUNT(*), COALESCE(MD5(GROUP_CONCAT(%s SEPARATOR '\\n')), '') "
 		              "FROM %s FORCE INDEX (PRIMARY)", myh.ptr, p->my_from.ptr);
-		fc_buf_printf(&p->pg_sum, "SELECT count(*), coalesce(md5(string_agg(%s, E'\\n'%s)), '') "
-		              "FROM %s", pgh.ptr, p->pg_order.ptr, p->pg_from.ptr);
+		/* rows read in key order (the index) by a subquery: no sort of the
+		 * aggregate's input (an order the aggregate does not keep would
+		 * only mean the rows are compared) */
+		fc_buf_printf(&p->pg_sum, "SELECT count(*), coalesce(md5(string_agg(r, E'\\n')), '') "
+		              "FROM (SELECT %s AS r FROM %s", pgh.ptr, p->pg_from.ptr);
+		p->pg_sum_tail = p->pg_order.ptr;
 	} else {
 		fc_buf_printf(&p->my_sum, "SELECT COUNT(*), COALESCE(SUM(CAST(CONV(LEFT(MD5(%s), 15), 16, 10) "
 		              "AS UNSIGNED)), 0) FROM %s", myh.ptr, p->my_from.ptr);
@@ -674,6 +679,8 @@ static int segment(struct plan *p, const struct bound *lo, const struct bound *h
 	where(&myq, p, false, lo, hi, false);
 	fc_buf_puts(&pgq, p->pg_sum.ptr);
 	where(&pgq, p, true, lo, hi, false);
+	if (p->pg_sum_tail)
+		fc_buf_printf(&pgq, "%s) AS s", p->pg_sum_tail);
 	rc = both(p, &myq, &pgq, &mr, &pr, err);
 	fc_buf_release(&myq);
 	fc_buf_release(&pgq);

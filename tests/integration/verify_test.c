@@ -151,6 +151,9 @@ static void identical_items(void)
 	}
 	t_mysql(my);
 	t_pg("t_verify", pg);
+	/* a zero date, which sync writes as NULL */
+	t_mysql("SET SESSION sql_mode = ''; INSERT INTO t_verify.item (id, name, born) VALUES (41, 'z', '0000-00-00')");
+	t_pg("t_verify", "INSERT INTO inv.items (id, name, born) VALUES (41, 'z', NULL)");
 }
 
 /* One divergence of each kind, made in the target by hand. */
@@ -209,7 +212,7 @@ TEST_TIMEOUT(verify_finds_every_kind_of_divergence_and_none_on_identical_data, 6
 
 	identical_items();
 	ASSERT_EQ(t_run(&out, "%s verify --config %s", bin, cfg), 0);
-	ASSERT_CONTAINS(out, "verify: item           40 legacy rows, 40 new rows: equal");
+	ASSERT_CONTAINS(out, "verify: item           41 legacy rows, 41 new rows: equal");
 	ASSERT_CONTAINS(out, "verify: tag            7 legacy rows, 7 new rows: equal");
 	ASSERT_CONTAINS(out, "verify: doc            4 legacy rows, 4 new rows: equal");
 	ASSERT_CONTAINS(out, "verify: 3 entities, 0 differences");
@@ -224,8 +227,8 @@ TEST_TIMEOUT(verify_finds_every_kind_of_divergence_and_none_on_identical_data, 6
 		ASSERT_EQ(t_run(&out, "%s verify --config %s %s --format json", bin, cfg, pass ? "" : small), 1);
 		for (size_t i = 0; i < sizeof expected_diffs / sizeof expected_diffs[0]; i++)
 			ASSERT_CONTAINS(out, expected_diffs[i]);
-		ASSERT_CONTAINS(out, "\"entity\":\"item\",\"status\":\"diverged\",\"legacy_rows\":40,"
-		                "\"new_rows\":40,\"missing\":2,\"extra\":2,\"changed\":13");
+		ASSERT_CONTAINS(out, "\"entity\":\"item\",\"status\":\"diverged\",\"legacy_rows\":41,"
+		                "\"new_rows\":41,\"missing\":2,\"extra\":2,\"changed\":13");
 		ASSERT_CONTAINS(out, "\"entity\":\"tag\",\"status\":\"diverged\",\"legacy_rows\":7,"
 		                "\"new_rows\":7,\"missing\":1,\"extra\":1,\"changed\":0");
 		ASSERT_CONTAINS(out, "\"entity\":\"doc\",\"status\":\"diverged\",\"legacy_rows\":4,"
@@ -235,7 +238,7 @@ TEST_TIMEOUT(verify_finds_every_kind_of_divergence_and_none_on_identical_data, 6
 	}
 	/* the human report: counts and each difference */
 	ASSERT_EQ(t_run(&out, "%s verify --config %s item", bin, cfg), 1);
-	ASSERT_CONTAINS(out, "verify: item           40 legacy rows, 40 new rows: 17 differences "
+	ASSERT_CONTAINS(out, "verify: item           41 legacy rows, 41 new rows: 17 differences "
 	                "(2 missing in new, 2 extra in new, 13 changed)");
 	ASSERT_CONTAINS(out, "  missing in new  {\"id\":2}");
 	ASSERT_CONTAINS(out, "  extra in new    {\"id\":99}");
@@ -245,7 +248,7 @@ TEST_TIMEOUT(verify_finds_every_kind_of_divergence_and_none_on_identical_data, 6
 	/* each entity's outcome stays in the target */
 	ASSERT_EQ(t_run(&out, "psql -Atq '%s' -c \"SELECT entity, legacy_rows, new_rows, missing, extra, "
 	                "changed, status FROM ficus.verify_results ORDER BY entity\"", t_pg_dsn("t_verify")), 0);
-	ASSERT_CONTAINS(out, "doc|4|4|0|0|1|diverged\nitem|40|40|2|2|13|diverged\ntag|7|7|1|1|0|diverged");
+	ASSERT_CONTAINS(out, "doc|4|4|0|0|1|diverged\nitem|41|41|2|2|13|diverged\ntag|7|7|1|1|0|diverged");
 	free(out);
 
 	/* no pipeline configured: --grace SECONDS before the recheck; a
