@@ -265,6 +265,23 @@ static bool text_key(enum fc_tfam f)
 	return f == FC_T_TEXT || f == FC_T_ENUM || f == FC_T_SET;
 }
 
+/* How many characters a legacy column's canonical text may take, about. */
+static long text_width(const struct fc_column_info *ci)
+{
+	switch (ci->type.fam) {
+	case FC_T_TEXT: return ci->type.length >= 0 ? ci->type.length : 100000;
+	case FC_T_BINARY: return ci->type.length >= 0 ? 2 * ci->type.length : 100000;
+	case FC_T_INT: case FC_T_BIT: return 21;
+	case FC_T_DECIMAL: return 67;
+	case FC_T_BOOL: case FC_T_YEAR: return 5;
+	case FC_T_DATE: return 10;
+	case FC_T_DATETIME: case FC_T_TIMESTAMPTZ: case FC_T_TIME: return 26;
+	case FC_T_ENUM: case FC_T_SET: return 64;
+	case FC_T_FLOAT: return 67;
+	default: return 100000;
+	}
+}
+
 /* Builds the statements from the live schemas. */
 static int plan_init(struct plan *p, struct vfy_conns *c, const struct map_entity *e,
                      const struct vfy_opts *o, struct vfy_result *r, struct fc_err *err)
@@ -406,11 +423,14 @@ static int plan_init(struct plan *p, struct vfy_conns *c, const struct map_entit
 			p->concat = !strcmp(q->cols[k], e->from_key[k]) &&
 			            !text_key(fc_table_column(&p->src, e->from_key[k])->type.fam);
 	}
-	for (size_t i = 0; p->concat && i < e->ncolumns; i++) {
-		const struct fc_column_info *ci = fc_table_column(&p->src, e->columns[i].source);
-		bool var = ci->type.fam == FC_T_TEXT || ci->type.fam == FC_T_BINARY ||
-		           ci->type.fam == FC_T_JSON || ci->type.fam == FC_T_GEOMETRY;
-		p->concat = !var || (ci->type.length >= 0 && ci->type.length <= 65535);
+	{
+		/* GROUP_CONCAT keeps each row in an internal temporary table, which
+		 * MariaDB puts on disk (in its tmpdir) once the row text may pass
+		 * 512 characters: only narrow rows are joined */
+		long width = 0;
+		for (size_t i = 0; i < e->ncolumns; i++)
+			width += text_width(fc_table_column(&p->src, e->columns[i].source)) + 1;
+		p->concat = p->concat && width <= 400;
 	}
 	fc_buf_putc(&myh, ')');
 	if (p->concat) {
