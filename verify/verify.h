@@ -7,9 +7,8 @@
  * in segments of segment_rows legacy rows; per segment both engines return
  * the count and a checksum (the md5 of the segment's rows in key order when
  * the legacy key is a non-text primary key and rows are narrow, else the
- * sum of the rows'
- * 60-bit md5 prefixes), queried in parallel (libpq's asynchronous API
- * while MariaDB answers). A segment that differs is split into `factor`
+ * sum of the rows' 60-bit md5 prefixes), queried in parallel (libpq's
+ * asynchronous API while MariaDB answers). A segment that differs is split into `factor`
  * parts at keys taken from the side with more rows, recursively, until it
  * holds at most `threshold` rows: then its rows are fetched from both sides
  * and compared value by value. Memory stays bounded by the threshold, the
