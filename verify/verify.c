@@ -407,13 +407,15 @@ static int plan_init(struct plan *p, struct vfy_conns *c, const struct map_entit
 		rc = fc_errf(err, FC_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* md5 costs MariaDB more than anything else per row. When the legacy
-	 * key is the table's primary key and not text, InnoDB reads a key
-	 * range in key order: one md5 over the segment's rows, joined in that
-	 * order (GROUP_CONCAT, capped per session in vfy_open), is compared
-	 * with PostgreSQL's md5 of string_agg(... ORDER BY key). Otherwise
-	 * (text keys, another unique key, long values) each row's hash is
-	 * summed. A mismatch either way only leads to the row compare. */
+	/* The checksum. When the legacy key is the table's primary key and not
+	 * text, MariaDB reads a key range in key order (FORCE INDEX (PRIMARY))
+	 * and PostgreSQL a subquery ordered by the key: the md5 of the segment's
+	 * rows joined in that order (GROUP_CONCAT, capped per session in
+	 * vfy_open; string_agg). GROUP_CONCAT keeps each row in an internal
+	 * temporary table, which MariaDB puts on disk (in its tmpdir) once a
+	 * row may pass 512 characters: wider rows are joined as their md5s.
+	 * Otherwise (text keys, another unique key) the sum of each row's
+	 * hash. A mismatch, whatever its cause, only leads to the row compare. */
 	for (size_t u = 0; u < p->src.nuniques; u++) {
 		const struct fc_unique *q = &p->src.uniques[u];
 		if (!q->primary)
@@ -423,24 +425,21 @@ static int plan_init(struct plan *p, struct vfy_conns *c, const struct map_entit
 			p->concat = !strcmp(q->cols[k], e->from_key[k]) &&
 			            !text_key(fc_table_column(&p->src, e->from_key[k])->type.fam);
 	}
-	{
-		/* GROUP_CONCAT keeps each row in an internal temporary table, which
-		 * MariaDB puts on disk (in its tmpdir) once the row text may pass
-		 * 512 characters: only narrow rows are joined */
-		long width = 0;
-		for (size_t i = 0; i < e->ncolumns; i++)
-			width += text_width(fc_table_column(&p->src, e->columns[i].source)) + 1;
-		p->concat = p->concat && width <= 400;
-	}
 	fc_buf_putc(&myh, ')');
 	if (p->concat) {
-		fc_buf_printf(&p->my_sum, "SELECT COUNT(*), COALESCE(MD5(GROUP_CONCAT(%s SEPARATOR '\\n')), '') "
-		              "FROM %s FORCE INDEX (PRIMARY)", myh.ptr, p->my_from.ptr);
-		/* rows read in key order (the index) by a subquery: no sort of the
-		 * aggregate's input (an order the aggregate does not keep would
-		 * only mean the rows are compared) */
-		fc_buf_printf(&p->pg_sum, "SELECT count(*), coalesce(md5(string_agg(r, E'\\n')), '') "
-		              "FROM (SELECT %s AS r FROM %s", pgh.ptr, p->pg_from.ptr);
+		long width = 0;
+		bool wide;
+		for (size_t i = 0; i < e->ncolumns; i++)
+			width += text_width(fc_table_column(&p->src, e->columns[i].source)) + 1;
+		wide = width > 400;
+		fc_buf_printf(&p->my_sum, "SELECT COUNT(*), COALESCE(MD5(GROUP_CONCAT(%s%s%s SEPARATOR '\n')), "
+		              "'') FROM %s FORCE INDEX (PRIMARY)", wide ? "MD5(" : "", myh.ptr,
+		              wide ? ")" : "", p->my_from.ptr);
+		/* the subquery reads the range in index order: no sort of the
+		 * aggregate's input */
+		fc_buf_printf(&p->pg_sum, "SELECT count(*), coalesce(md5(string_agg(r, E'\n')), '') "
+		              "FROM (SELECT %s%s%s AS r FROM %s", wide ? "md5(" : "", pgh.ptr, wide ? ")" : "",
+		              p->pg_from.ptr);
 		p->pg_sum_tail = p->pg_order.ptr;
 	} else {
 		fc_buf_printf(&p->my_sum, "SELECT COUNT(*), COALESCE(SUM(CAST(CONV(LEFT(MD5(%s), 15), 16, 10) "
