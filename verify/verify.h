@@ -5,9 +5,9 @@
  * How: both databases render every mapped value in one canonical text form
  * (canon.c) and join a row's values into one text. The key range is walked
  * in segments of segment_rows legacy rows; per segment both engines return
- * the count and a checksum (the md5 of the segment's rows in key order when
- * the legacy key is a non-text primary key and rows are narrow, else the
- * sum of the rows' 60-bit md5 prefixes), queried in parallel (libpq's
+ * the count and a checksum (the md5 of the segment's rows, or of their
+ * md5s when rows are wide, in key order when the legacy key is a non-text
+ * primary key, else the sum of the rows' 60-bit md5 prefixes), queried in parallel (libpq's
  * asynchronous API while MariaDB answers). A segment that differs is split into `factor`
  * parts at keys taken from the side with more rows, recursively, until it
  * holds at most `threshold` rows: then its rows are fetched from both sides
