@@ -9,7 +9,7 @@
 #   make demo            the migration story on the sample domain
 #   make fuzz            libFuzzer targets (clang), see tests/fuzz/
 #   make bench           benchmarks (bench-cdc: ficus next to its peers; bench-sync: backfill, apply, latency;
-#                        bench-router: ficus next to nginx and HAProxy)
+#                        bench-router: ficus next to nginx and HAProxy; bench-verify: verify next to a full scan)
 
 CC       ?= cc
 PKGS     := libmariadb libpq yaml-0.1 libpcre2-8 libnats libisal jansson
@@ -146,7 +146,7 @@ build/fuzz/%_fuzz: tests/fuzz/targets.c tests/fuzz/libfuzzer_main.c $(LIB_SRC)
 	  -DFUZZ_TARGET=fuzz_$* $(PKG_CFLAGS) -o $@ tests/fuzz/targets.c \
 	  tests/fuzz/libfuzzer_main.c $(LIB_SRC) $(PKG_LIBS) $(LDLIBS)
 
-bench: bench-cdc bench-sync bench-router
+bench: bench-cdc bench-sync bench-router bench-verify
 
 # ficus's binlog decoding next to mariadb-binlog, ZongJi and a raw read, on
 # one workload's binlog (BENCH_ROWS, default 1000000): times, rows/s, ratios,
@@ -171,6 +171,14 @@ bench-sync: deps
 .PHONY: bench-router
 bench-router: deps
 	@bash scripts/bench-router.sh
+
+# ficus verify on the sample domain (~1M legacy rows) next to a full scan of
+# both sides in parallel (mariadb --quick and COPY to /dev/null): identical
+# data and 100 scattered differences; times, rows/s, peak memory, ratios;
+# build/bench/verify.json. Numbers, not pass/fail: bench/verify/README.md.
+.PHONY: bench-verify
+bench-verify: deps
+	@bash scripts/bench-verify.sh
 
 clean:
 	rm -rf build bin

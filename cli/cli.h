@@ -63,6 +63,7 @@ extern const struct cli_cmd cli_cmd_route_shift;
 extern const struct cli_cmd cli_cmd_route_mode;
 extern const struct cli_cmd cli_cmd_route_reload;
 extern const struct cli_cmd cli_cmd_sync_status;
+extern const struct cli_cmd cli_cmd_verify;
 extern const struct cli_cmd cli_cmd_status;
 
 /* The human lines of each part's status (cli/status_print.c). */

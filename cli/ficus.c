@@ -21,6 +21,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_cdc_prune,
 	&cli_cmd_sync_status,   /* before "sync": two words match first */
 	&cli_cmd_sync,
+	&cli_cmd_verify,
 	&cli_cmd_sample_init,
 	&cli_cmd_sample_load,
 	&cli_cmd_route_serve,

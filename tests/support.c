@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <mysql.h>
+#include <nats/nats.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,22 @@ const char *t_mysql_dsn(const char *db)
 	snprintf(dsn, sizeof dsn, "mysql://root@127.0.0.1:%s/%s", t_env("FICUS_MYSQL_PORT"),
 	         db ? db : "");
 	return dsn;
+}
+
+void t_nats_drop_stream(const char *stream)
+{
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	char bucket[128];
+	if (natsConnection_ConnectTo(&nc, t_env("FICUS_NATS_URL")) != NATS_OK)
+		return;
+	if (natsConnection_JetStream(&js, nc, NULL) == NATS_OK) {
+		js_DeleteStream(js, stream, NULL, NULL);
+		snprintf(bucket, sizeof bucket, "%s_CDC", stream);
+		js_DeleteKeyValue(js, bucket);
+		jsCtx_Destroy(js);
+	}
+	natsConnection_Destroy(nc);
 }
 
 const char *t_pg_dsn(const char *db)

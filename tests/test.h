@@ -111,6 +111,9 @@ void t_wait_file(const char *path, const char *needle, int seconds);
 /* A DSN for database db on the sandbox's servers (static storage). */
 const char *t_mysql_dsn(const char *db);
 const char *t_pg_dsn(const char *db);
+/* Deletes a JetStream stream and its checkpoint bucket <stream>_CDC from
+ * the sandbox's NATS (for t_defer-less cleanup at a test's end). */
+void t_nats_drop_stream(const char *stream);
 
 
 /* --- out-of-memory paths (tests/support.c) --- */

@@ -10,22 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void drop_stream(const char *stream)
-{
-	natsConnection *nc = NULL;
-	jsCtx *js = NULL;
-	char bucket[128];
-	if (natsConnection_ConnectTo(&nc, t_env("FICUS_NATS_URL")) != NATS_OK)
-		return;
-	if (natsConnection_JetStream(&js, nc, NULL) == NATS_OK) {
-		js_DeleteStream(js, stream, NULL, NULL);
-		snprintf(bucket, sizeof bucket, "%s_CDC", stream);
-		js_DeleteKeyValue(js, bucket);
-		jsCtx_Destroy(js);
-	}
-	natsConnection_Destroy(nc);
-}
-
 static char *rows(const char *cmd_fmt)
 {
 	char *out;
@@ -97,7 +81,7 @@ TEST_TIMEOUT(read_model_follows_a_nats_stream, 90)
 	ASSERT_CONTAINS(out, "checkpoint  binlog.");
 	ASSERT_CONTAINS(out, "lag         ");
 	free(out);
-	drop_stream(stream);
+	t_nats_drop_stream(stream);
 	/* without its stream: up, nothing yet, and no checkpoint */
 	ASSERT_EQ(t_run(&out, "%s cdc status --config %s", bin, cfg), 0);
 	ASSERT_CONTAINS(out, "no stream");
