@@ -10,6 +10,7 @@
 #include "../lib/buf.h"
 #include "../lib/config.h"
 #include "../lib/db.h"
+#include "../verify/verify.h"
 #include "status_router.h"
 
 #include <stdio.h>
@@ -19,17 +20,19 @@
 
 /* ------------------------------------------------------------- verify */
 
-struct vf_row {
-	char entity[64], status[16], error[256], finished[32];
-	long long age, legacy, new_rows, missing, extra, changed;
-};
-
 struct vf_part {
 	struct st_part db;
-	bool have_table;
-	int n;
-	struct vf_row rows[64];
+	size_t n;
+	struct vfy_stored *rows;    /* the last result per entity (verify/verify.h) */
 };
+
+/* Seconds since an ISO-8601 UTC time ("2026-11-25T03:53:02Z"); -1 if not one. */
+static long long age_of(const char *iso)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm);
+	return end ? (long long)(time(NULL) - timegm(&tm)) : -1;
+}
 
 static void verify_get(const struct fc_config *cfg, struct vf_part *v)
 {
@@ -37,7 +40,6 @@ static void verify_get(const struct fc_config *cfg, struct vf_part *v)
 	const struct fc_conn *c = name ? fc_config_conn(cfg, name) : NULL;
 	struct fc_err err = { 0 };
 	PGconn *pg;
-	PGresult *r;
 
 	memset(v, 0, sizeof *v);
 	v->db.known = c != NULL;
@@ -45,38 +47,22 @@ static void verify_get(const struct fc_config *cfg, struct vf_part *v)
 		return;
 	v->db.name = c->name;
 	v->db.shown = c->shown;
-	if (!(pg = fc_pg_open(c, &err))) {
+	if (!(pg = fc_pg_open(c, &err)) || vfy_last_results(pg, &v->rows, &v->n, &err)) {
 		snprintf(v->db.error, sizeof v->db.error, "%s", err.msg);
-		return;
+		v->rows = NULL;
+		v->n = 0;
+	} else {
+		v->db.up = true;
 	}
-	v->db.up = true;
-	r = PQexec(pg, "SELECT entity, status, coalesce(error, ''), "
-	               "to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-	               "extract(epoch FROM now() - finished_at)::bigint, legacy_rows, new_rows, "
-	               "missing, extra, changed FROM ficus.verify_results ORDER BY entity LIMIT 64");
-	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-		v->have_table = true;
-		for (int i = 0; i < PQntuples(r); i++) {
-			struct vf_row *x = &v->rows[v->n++];
-			snprintf(x->entity, sizeof x->entity, "%s", PQgetvalue(r, i, 0));
-			snprintf(x->status, sizeof x->status, "%s", PQgetvalue(r, i, 1));
-			snprintf(x->error, sizeof x->error, "%s", PQgetvalue(r, i, 2));
-			snprintf(x->finished, sizeof x->finished, "%s", PQgetvalue(r, i, 3));
-			x->age = strtoll(PQgetvalue(r, i, 4), NULL, 10);
-			x->legacy = strtoll(PQgetvalue(r, i, 5), NULL, 10);
-			x->new_rows = strtoll(PQgetvalue(r, i, 6), NULL, 10);
-			x->missing = strtoll(PQgetvalue(r, i, 7), NULL, 10);
-			x->extra = strtoll(PQgetvalue(r, i, 8), NULL, 10);
-			x->changed = strtoll(PQgetvalue(r, i, 9), NULL, 10);
-		}
-	}
-	PQclear(r);
-	PQfinish(pg);
+	if (pg)
+		PQfinish(pg);
 }
 
 static const char *ago(long long s, char *out, size_t n)
 {
-	if (s < 120)
+	if (s < 0)
+		snprintf(out, n, "?");
+	else if (s < 120)
 		snprintf(out, n, "%lld s ago", s);
 	else if (s < 7200)
 		snprintf(out, n, "%lld min ago", s / 60);
@@ -124,17 +110,17 @@ static void human(const struct fc_config *cfg, const struct cdc_status *cs,
 		printf("no target connection (sync.target) to read results from\n");
 	else if (!vf->db.up)
 		printf("results on %s: DOWN (%s)\n", vf->db.name, vf->db.error);
-	else if (!vf->have_table || !vf->n)
+	else if (!vf->n)
 		printf("no verify run yet (ficus verify)\n");
 	else {
 		printf("%-16s %-9s %-12s %10s %10s %8s %8s %8s\n", "entity", "result", "when", "legacy",
 		       "new", "missing", "extra", "changed");
-		for (int i = 0; i < vf->n; i++) {
-			const struct vf_row *x = &vf->rows[i];
+		for (size_t i = 0; i < vf->n; i++) {
+			const struct vfy_stored *x = &vf->rows[i];
 			char a[32];
 			printf("%-16s %-9s %-12s %10lld %10lld %8lld %8lld %8lld\n", x->entity, x->status,
-			       ago(x->age, a, sizeof a), x->legacy, x->new_rows, x->missing, x->extra,
-			       x->changed);
+			       ago(age_of(x->finished_at), a, sizeof a), x->legacy_rows, x->new_rows,
+			       x->missing, x->extra, x->changed);
 			if (x->error[0])
 				printf("  %s\n", x->error);
 		}
@@ -246,16 +232,16 @@ static void json(const struct fc_config *cfg, const struct cdc_status *cs,
 		fc_buf_putc(&b, '{');
 		j_part(&b, "store", &vf->db);
 		fc_buf_puts(&b, ",\"entities\":[");
-		for (int i = 0; i < vf->n; i++) {
-			const struct vf_row *x = &vf->rows[i];
+		for (size_t i = 0; i < vf->n; i++) {
+			const struct vfy_stored *x = &vf->rows[i];
 			fc_buf_puts(&b, i ? ",{\"entity\":" : "{\"entity\":");
 			j_str(&b, x->entity);
 			fc_buf_puts(&b, ",\"status\":");
 			j_str(&b, x->status);
 			fc_buf_puts(&b, ",\"finished_at\":");
-			j_str(&b, x->finished);
+			j_str(&b, x->finished_at);
 			fc_buf_printf(&b, ",\"legacy_rows\":%lld,\"new_rows\":%lld,\"missing\":%lld,"
-			              "\"extra\":%lld,\"changed\":%lld,\"error\":", x->legacy, x->new_rows,
+			              "\"extra\":%lld,\"changed\":%lld,\"error\":", x->legacy_rows, x->new_rows,
 			              x->missing, x->extra, x->changed);
 			j_str(&b, x->error[0] ? x->error : NULL);
 			fc_buf_putc(&b, '}');
@@ -306,6 +292,7 @@ static int status(int argc, char **argv)
 	       (have_router && !rs.up) || (vf.db.known && !vf.db.up);
 	if (have_router)
 		rt_status_release(&rs);
+	free(vf.rows);
 	fc_config_release(&cfg);
 	return down ? CLI_PROBLEMS : CLI_OK;
 }

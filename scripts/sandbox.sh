@@ -45,6 +45,8 @@
 #   mysql/data/              MariaDB datadir
 #   mysql/binlog/binlog.*    binary logs (FICUS_BINLOG_DIR)
 #   mysql/error.log          MariaDB error log (install.log: mariadb-install-db)
+#   mysql/tmp/               MariaDB's tmpdir (its own: a server cleans its
+#                            tmpdir at start, which must not hit another's)
 #   mysql/mysqld.pid
 #   run/mysqld.sock          MariaDB socket (or /tmp/ficus-mysql-<port>.sock
 #                            when the path would be too long for a socket)
@@ -232,7 +234,7 @@ mysql_up() {
             rm -f "$MY_PIDF"
         fi
         port_busy "$MY_PORT" && die "mariadb: port $MY_PORT is used by another process (set FICUS_MYSQL_PORT)"
-        mkdir -p "$MY_DIR" "$MY_BINLOG" "$(dirname "$MY_SOCK")"
+        mkdir -p "$MY_DIR" "$MY_BINLOG" "$MY_DIR/tmp" "$(dirname "$MY_SOCK")"
         local user_opt=()
         [ "$IS_ROOT" -eq 1 ] && user_opt=(--user=root)
         if [ ! -f "$MY_DIR/.initialised" ]; then
@@ -251,6 +253,7 @@ mysql_up() {
         setsid nohup mariadbd --no-defaults "${user_opt[@]}" \
             --datadir="$MY_DATA" --port="$MY_PORT" --bind-address=127.0.0.1 \
             --socket="$MY_SOCK" --pid-file="$MY_PIDF" --log-error="$MY_LOG" \
+            --tmpdir="$MY_DIR/tmp" \
             --log-bin="$MY_BINLOG/binlog" --server-id=1 \
             --binlog-format=ROW --binlog-row-image=FULL --binlog-row-metadata=FULL \
             --log-slave-updates --gtid-strict-mode=1 --binlog-checksum=CRC32 \
