@@ -713,6 +713,12 @@ static int load_router(struct loader *L, const struct fc_ynode *n)
 		    (rc = fc_y_str(L->d, a, "'router.admin.listen'", false, &r->admin_listen, L->err)) ||
 		    (rc = check_listen(L, a, "'router.admin.listen'", r->admin_listen)))
 			return rc;
+		/* the admin API changes live traffic: loopback only */
+		if (strncmp(r->admin_listen, "127.", 4) && strncmp(r->admin_listen, "localhost:", 10) &&
+		    strncmp(r->admin_listen, "[::1]:", 6))
+			return FAIL(a, "'router.admin.listen' '%s' must be a loopback address (127.0.0.1:PORT, "
+			            "[::1]:PORT or localhost:PORT): the admin API changes live traffic",
+			            r->admin_listen);
 		{
 			static const char *const tok_keys[] = { "token", "token_env", "token_file" };
 			const char *first = NULL;

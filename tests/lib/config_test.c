@@ -360,6 +360,14 @@ TEST(admin_token_env_or_file_not_both)
 	              "conf/ficus.yaml:14:68: 'router.admin': give token_env or token_file, not both");
 	ASSERT_STR_EQ(with_line(14, "  admin: { listen: 127.0.0.1:8081, token: abc, token_env: T }\n"),
 	              "conf/ficus.yaml:14:59: 'router.admin': give token or token_env, not both");
+	/* the admin API changes live traffic: loopback only */
+	ASSERT_CONTAINS(with_line(14, "  admin: { listen: 0.0.0.0:8081, token_env: T_TOKEN }\n"),
+	                "conf/ficus.yaml:14:20: 'router.admin.listen' '0.0.0.0:8081' must be a loopback "
+	                "address");
+	ASSERT_STR_EQ(with_line(14, "  admin: { listen: \"[::1]:8081\", token_env: T_TOKEN }\n"),
+	              "(loaded without error)");
+	ASSERT_STR_EQ(with_line(14, "  admin: { listen: localhost:8081, token_env: T_TOKEN }\n"),
+	              "(loaded without error)");
 }
 
 /* The router's breaker, shadow, access log and client timeout keys:
