@@ -629,14 +629,15 @@ static int opt_int(struct loader *L, const struct fc_ynode *map, const char *key
 	return v ? fc_y_int(L->d, v, what, lo, hi, out, L->err) : 0;
 }
 
-/* router: breaker, shadow, access_log, client_timeout_ms (with defaults). */
+/* router: breaker, shadow, access_log, client_timeout_ms, drain_ms (with
+ * defaults). */
 static int load_router_knobs(struct loader *L, const struct fc_ynode *n)
 {
 	static const char *const breaker_keys[] = { "failures", "cooldown_ms", NULL };
 	static const char *const shadow_keys[] = { "log", "queue", "max_body", NULL };
 	struct fc_router_config *r = &L->cfg->router;
 	long long failures = 5, cooldown = 5000, queue = 256, max_body = 1 << 20,
-	          client_timeout = 60000;
+	          client_timeout = 60000, drain = 5000;
 	struct fc_ynode *v;
 	const char *s;
 	int rc;
@@ -668,13 +669,15 @@ static int load_router_knobs(struct loader *L, const struct fc_ynode *n)
 			return NOMEM();
 	}
 	if ((rc = opt_int(L, n, "client_timeout_ms", "'router.client_timeout_ms'", 10, 3600000,
-	                  &client_timeout)))
+	                  &client_timeout)) ||
+	    (rc = opt_int(L, n, "drain_ms", "'router.drain_ms'", 0, 3600000, &drain)))
 		return rc;
 	r->breaker_failures = (int)failures;
 	r->breaker_cooldown_ms = (int)cooldown;
 	r->shadow_queue = (int)queue;
 	r->shadow_max_body = max_body;
 	r->client_timeout_ms = (int)client_timeout;
+	r->drain_ms = (int)drain;
 	return 0;
 }
 
@@ -682,7 +685,7 @@ static int load_router(struct loader *L, const struct fc_ynode *n)
 {
 	static const char *const keys[] = { "listen", "workers", "admin", "upstreams", "default",
 	                                    "routes", "breaker", "shadow", "access_log",
-	                                    "client_timeout_ms", NULL };
+	                                    "client_timeout_ms", "drain_ms", NULL };
 	static const char *const admin_keys[] = { "listen", "token", "token_env", "token_file",
 	                                          "metrics_auth", NULL };
 	struct fc_router_config *r = &L->cfg->router;

@@ -105,6 +105,7 @@ struct fc_router_config {
 	long long shadow_max_body;  /* shadow.max_body: bytes per body compared, default 1 MiB */
 	const char *access_log;     /* access_log: JSON lines (resolved path), or NULL */
 	int client_timeout_ms;      /* client_timeout_ms: idle keep-alive / slow request, 60000 */
+	int drain_ms;               /* drain_ms: at stop, in-flight requests finish within, 5000 */
 	struct fc_upstream *upstreams;
 	size_t nupstreams;
 	const char *default_upstream;

@@ -159,6 +159,19 @@ void rt_proxy_close_all(struct rt_worker *w)
 	rt_proxy_reap(w);
 }
 
+void rt_proxy_drain(struct rt_worker *w)
+{
+	struct rt_client *c, *next;
+
+	w->draining = true;
+	rt_loop_close(&w->loop, &w->listener);
+	for (c = w->clients; c; c = next) {
+		next = c->next;
+		client_step(c);   /* an idle one closes */
+	}
+	rt_proxy_reap(w);
+}
+
 /* Our own response (an error), then close or go on with the next request. */
 static void respond_error(struct rt_client *c, int status, const char *detail, bool close)
 {
@@ -632,7 +645,8 @@ static int rs_headers(http_parser *p)
 		f = c->client_10 ? RT_BODY_EOF : RT_BODY_CHUNKED;
 	u->until_close = !skip && !(p->flags & (F_CHUNKED | F_CONTENTLENGTH));
 	c->resp_framing = f;
-	c->resp_close = !c->keep_alive || f == RT_BODY_EOF || !c->req_done || c->closing;
+	c->resp_close = !c->keep_alive || f == RT_BODY_EOF || !c->req_done || c->closing ||
+	                c->w->draining;
 	c->resp_started = true;
 	c->status = (int)status;
 	if (status >= 500)
@@ -835,7 +849,8 @@ static void client_step(struct rt_client *c)
 			c->last_active = w->now;
 	}
 	if (rt_pending(&c->out, c->out_off) == 0 &&
-	    (c->closing || (c->peer_eof && !c->busy && c->in_off == c->in.len))) {
+	    (c->closing || (c->peer_eof && !c->busy && c->in_off == c->in.len) ||
+	     (w->draining && !c->busy && !c->in_msg && c->in_off == c->in.len))) {
 		client_close(c);
 		return;
 	}

@@ -23,5 +23,8 @@ void rt_proxy_tick(struct rt_worker *w);
 void rt_proxy_reap(struct rt_worker *w);
 /* Closes every client (at stop). */
 void rt_proxy_close_all(struct rt_worker *w);
+/* The server stops: closes w's listener and its idle clients; the others
+ * get their response (with Connection: close) and are closed after it. */
+void rt_proxy_drain(struct rt_worker *w);
 
 #endif

@@ -26,6 +26,8 @@ struct rt_server {
 	struct rt_admin *admin;
 	pthread_mutex_t reload_lock;  /* one reload at a time */
 	atomic_int stop;
+	atomic_int drain;             /* stopping: workers finish what is in flight */
+	uint64_t drain_deadline;      /* ms, written before drain */
 };
 
 const unsigned rt_lat_bounds_ms[RT_LAT_N - 1] = { 1, 2, 5, 10, 25, 50, 100, 250, 500,
@@ -254,6 +256,10 @@ static void *worker_main(void *arg)
 	struct rt_worker *w = arg;
 	uint64_t last_tick = 0;
 	while (!atomic_load(w->stop)) {
+		if (!w->draining && atomic_load(w->drain))
+			rt_proxy_drain(w);
+		if (w->draining && (!w->clients || rt_now_ms() >= *w->drain_deadline))
+			break;   /* drained, or out of time: the rest is cut */
 		if (rt_loop_run_once(&w->loop, 100) < 0)
 			break;
 		w->now = rt_now_ms();
@@ -301,6 +307,20 @@ static void server_free(struct rt_server *s)
 
 void rt_server_stop(struct rt_server *s, struct rt_server_stats *st)
 {
+	struct rt_gen *g = rt_gen_current(&s->sh);
+	int drain_ms = g->rc->drain_ms;
+
+	rt_gen_drop(g);
+	/* Drain first: the listeners close, idle keep-alive connections close,
+	 * requests in flight get their responses (with Connection: close);
+	 * each worker ends when it has no client left, or at the deadline. */
+	if (drain_ms > 0) {
+		s->drain_deadline = rt_now_ms() + (uint64_t)drain_ms;
+		atomic_store(&s->drain, 1);
+		for (int i = 0; i < s->started; i++)
+			pthread_join(s->workers[i].thread, NULL);
+		s->started = 0;
+	}
 	atomic_store(&s->stop, 1);
 	rt_admin_stop(s->admin);
 	for (int i = 0; i < s->started; i++)
@@ -330,6 +350,8 @@ static int worker_init(struct rt_server *s, struct rt_worker *w, int i,
 	w->loop.ep = -1;
 	w->listener.fd = -1;
 	w->stop = &s->stop;
+	w->drain = &s->drain;
+	w->drain_deadline = &s->drain_deadline;
 	w->sh = &s->sh;
 	w->gen = rt_gen_current(&s->sh);
 	w->table = w->gen->table;
@@ -373,6 +395,7 @@ int rt_server_start(const struct fc_config *cfg, struct rt_server **out, struct 
 	pthread_mutex_init(&s->sh.lock, NULL);
 	pthread_mutex_init(&s->reload_lock, NULL);
 	atomic_init(&s->stop, 0);
+	atomic_init(&s->drain, 0);
 	/* one process-wide setting of the library: the head size limit */
 	http_parser_set_max_header_size(RT_MAX_HEAD);
 	if ((rc_ = gen_new(&s->sh, NULL, rc, &g, err)))

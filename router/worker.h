@@ -100,6 +100,9 @@ struct rt_worker {
 	uint64_t now;                    /* ms, refreshed each iteration */
 	uint64_t rng;                    /* xorshift state for unsticky splits */
 	atomic_int *stop;
+	atomic_int *drain;               /* the server stops: finish what is in flight */
+	const uint64_t *drain_deadline;  /* ms (rt_now_ms), set before *drain */
+	bool draining;                   /* this worker has seen *drain */
 	struct rt_stats stats;
 	pthread_t thread;
 	char scratch[16384];             /* upstream reads */

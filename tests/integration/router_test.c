@@ -407,7 +407,8 @@ static void stop(struct env *e)
 	int st = 0;
 	char *out = NULL;
 	kill(e->ficus, SIGTERM);
-	for (int i = 0; i < 100 && waitpid(e->ficus, &st, WNOHANG) == 0; i++)
+	/* up to router.drain_ms (5 s) for requests in flight, and some */
+	for (int i = 0; i < 200 && waitpid(e->ficus, &st, WNOHANG) == 0; i++)
 		usleep(50000);
 	t_run(&out, "cat %s/ficus.log", e->dir);
 	printf("ficus log:\n%s", out);
@@ -1380,6 +1381,44 @@ static void read_body(struct rd *r, unsigned char *out, size_t n)
 			t_fail(__FILE__, __LINE__, "body cut at %zu of %zu bytes", got, n);
 		got += (size_t)k;
 	}
+}
+
+/* At stop the router drains: it takes no new connection, closes idle
+ * keep-alive ones at once, and a request in flight still gets its whole
+ * response (with Connection: close) before the process ends. */
+TEST_TIMEOUT(router_drains_in_flight_requests_at_stop, 60)
+{
+	struct env e = { 0 };
+	struct rd *busy, *idle;
+	struct msg m;
+	char v[64];
+	int st = 0, fd;
+
+	start(&e, "    - { name: wait, match: { path: '^/slow' }, mode: legacy, timeout_ms: 5000 }\n",
+	      1, "");
+	idle = open_rd(e.port);
+	exchange(idle, "GET /idle HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	msg_free(&m);
+	busy = open_rd(e.port);
+	ASSERT_EQ(send_all(busy->fd, "GET /slow HTTP/1.1\r\nHost: t\r\n\r\n", 34), 0);
+	usleep(300000);   /* the upstream sleeps 2 s on it */
+	kill(e.ficus, SIGTERM);
+	usleep(300000);
+	ASSERT_EQ(waitpid(e.ficus, &st, WNOHANG), 0);   /* still draining */
+	fd = dial(e.port);
+	ASSERT(fd < 0);   /* no new connections */
+	ASSERT(closed_by_peer(idle));
+	if (read_msg(busy, &m, false, false))
+		t_fail(__FILE__, __LINE__, "the request in flight got no response");
+	ASSERT_EQ(m.status, 200);
+	ASSERT_CONTAINS(m.body, "path=/slow ");
+	ASSERT_STR_EQ(hget(&m, "Connection", v, sizeof v), "close");
+	msg_free(&m);
+	ASSERT(closed_by_peer(busy));
+	close_rd(busy);
+	close_rd(idle);
+	stop(&e);
 }
 
 TEST_TIMEOUT(router_in_front_of_nginx, 60)
