@@ -622,8 +622,14 @@ static int rs_headers(http_parser *p)
 
 	if (status == 101 || status < 100 || !rt_msg_names_valid(&u->resp))
 		return -1;   /* we never ask for an upgrade */
+	/* A 5xx is a failure for the breaker only on the new side, where the
+	 * request can go to legacy instead. Legacy has nothing to fall back
+	 * to: its 5xx are passed on, and only refused or broken connections
+	 * and timeouts open its breaker (else one endpoint answering 500 would
+	 * shut every legacy route). */
 	if (status >= 200)
-		rt_breaker_done(&c->w->sh->ups[u->up].br, status < 500, c->w->now,
+		rt_breaker_done(&c->w->sh->ups[u->up].br,
+		                status < 500 || c->pick.side != RT_SIDE_NEW, c->w->now,
 		                c->gen->rc->breaker_failures);
 	if (status >= 500 && can_fall_back(c)) {
 		c->fail = F_5XX;

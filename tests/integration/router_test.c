@@ -1131,6 +1131,18 @@ TEST_TIMEOUT(router_breaker_opens_and_closes, 60)
 	exchange(r, "POST /shops/3 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi", &m);
 	ASSERT_CONTAINS(m.body, "name=new method=POST");
 	msg_free(&m);
+	/* legacy answering 5xx is passed on and does not open its breaker
+	 * (there is nothing to fall back to: one failing endpoint must not
+	 * shut every legacy route) */
+	for (int i = 0; i < 5; i++) {
+		exchange(r, "GET /status/500 HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+		ASSERT_EQ(m.status, 500);
+		msg_free(&m);
+	}
+	exchange(r, "GET /other HTTP/1.1\r\nHost: t\r\n\r\n", &m);
+	ASSERT_EQ(m.status, 200);
+	msg_free(&m);
+	ASSERT_STR_EQ(route_str(&e, "mono", "breaker", state, sizeof state), "closed");
 	/* legacy itself failing opens its breaker: 503 without trying it */
 	kill(-e.legacy, SIGKILL);
 	waitpid(e.legacy, NULL, 0);
