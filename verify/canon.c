@@ -19,6 +19,7 @@ struct rend {
 	enum fc_tfam src;   /* the legacy column's family */
 	int src_scale;      /* the legacy DECIMAL's scale */
 	int src_frac;       /* the legacy time's fraction digits */
+	bool src_float4;    /* the legacy column is a 4-byte FLOAT */
 	bool src_utf8;      /* legacy text already UTF-8 (or not text) */
 };
 
@@ -38,6 +39,7 @@ static void rend_of(struct rend *r, const struct map_column *c, const struct fc_
 	r->scale = -1;
 	r->src_scale = ci ? ci->type.scale : 0;
 	r->src_frac = ci ? ci->type.frac : 0;
+	r->src_float4 = ci && ci->type.fam == FC_T_FLOAT && ci->type.bits == 32;
 	r->src_utf8 = !ci || !ci->charset || !strncmp(ci->charset, "utf8", 4) ||
 	              !strcmp(ci->charset, "ascii");
 	if (r->fam == FC_T_ENUM || r->fam == FC_T_SET)
@@ -183,6 +185,12 @@ static int my_render(struct fc_buf *b, const struct rend *r, const char *t)
 			return fc_buf_puts(b, t);
 		return fc_buf_printf(b, "CAST(CAST(%s AS DECIMAL(65,%d)) AS CHAR)", t, r->scale);
 	case FC_T_FLOAT:
+		/* A 4-byte FLOAT: 123.45 is stored as 123.4499969...; its text,
+		 * "123.45" (6 significant digits), is what sync wrote, so the
+		 * value is taken from that text. */
+		if (r->src_float4)
+			return fc_buf_printf(b, "CAST(CAST(ROUND(CAST(CAST(%s AS CHAR) AS DOUBLE), %d) AS "
+			                     "DECIMAL(65,%d)) AS CHAR)", t, r->digits, r->digits);
 		return fc_buf_printf(b, "CAST(CAST(ROUND(%s, %d) AS DECIMAL(65,%d)) AS CHAR)", t, r->digits,
 		                     r->digits);
 	case FC_T_BOOL:
@@ -203,8 +211,18 @@ static int my_render(struct fc_buf *b, const struct rend *r, const char *t)
 	case FC_T_TIMESTAMPTZ:
 		if ((r->src == FC_T_DATETIME || r->src == FC_T_TIMESTAMPTZ) && r->src_frac == r->frac)
 			return fc_buf_puts(b, t);   /* YYYY-MM-DD HH:MM:SS[.fff] */
-		if (r->src == FC_T_DATETIME || r->src == FC_T_TIMESTAMPTZ)
+		if ((r->src == FC_T_DATETIME || r->src == FC_T_TIMESTAMPTZ) && r->src_frac < r->frac)
 			return fc_buf_printf(b, "LEFT(%s, %d)", t, 19 + (r->frac ? r->frac + 1 : 0));
+		if (r->src == FC_T_DATETIME || r->src == FC_T_TIMESTAMPTZ) {
+			/* PostgreSQL rounded the digits the target column has no room
+			 * for when sync wrote the value (half up): round the same way,
+			 * by adding half a unit and cutting */
+			long half = 5;
+			for (int i = r->frac; i < 5; i++)
+				half *= 10;
+			return fc_buf_printf(b, "LEFT(%s + INTERVAL %ld MICROSECOND, %d)", t, half,
+			                     19 + (r->frac ? r->frac + 1 : 0));
+		}
 		if (r->frac > 0)
 			return fc_buf_printf(b, "CONCAT(DATE_FORMAT(%s, '%%Y-%%m-%%d %%H:%%i:%%s'), "
 			                     "LEFT(DATE_FORMAT(%s, '.%%f'), %d))", t, t, r->frac + 1);

@@ -499,3 +499,33 @@ TEST_TIMEOUT(verify_repair_through_a_nats_stream, 90)
 	free(out);
 	t_nats_drop_stream(stream);
 }
+
+/* Values PostgreSQL rounds when sync writes them: more fraction digits than
+ * the target timestamp keeps (half up, carrying into the seconds), and a
+ * 4-byte FLOAT whose text (what sync copies) is shorter than its binary
+ * value. The target rows hold what PostgreSQL makes of the legacy text. */
+TEST_TIMEOUT(verify_rounds_fractions_and_floats_as_postgresql_stores_them, 60)
+{
+	const char *dir = t_tmpdir(), *cfg;
+	char *out;
+
+	fresh_dbs("t_vround");
+	t_mysql("CREATE TABLE t_vround.m (id INT PRIMARY KEY, at DATETIME(6), f FLOAT);"
+	        "INSERT INTO t_vround.m VALUES (1, '2024-01-01 00:00:00.123999', 123.45),"
+	        " (2, '2024-01-01 00:00:59.999600', 0.1), (3, '2024-01-01 00:00:00.123400', -7.25),"
+	        " (4, NULL, NULL)");
+	t_pg("t_vround", "CREATE TABLE ms (id bigint PRIMARY KEY, at timestamp(3), f real);"
+	     "INSERT INTO ms VALUES (1, '2024-01-01 00:00:00.123999', '123.45'),"
+	     " (2, '2024-01-01 00:00:59.999600', '0.1'), (3, '2024-01-01 00:00:00.123400', '-7.25'),"
+	     " (4, NULL, NULL)");
+	cfg = config(dir, "t_vround", "entities:\n  m:\n    from: { table: m, key: id }\n"
+	             "    to: { table: ms, key: id }\n    columns: { id: id, at: at, f: f }\n", NULL);
+	ASSERT_EQ(t_run(&out, "%s verify --config %s", t_env("FICUS_BIN"), cfg), 0);
+	ASSERT_CONTAINS(out, "equal");
+	free(out);
+	/* and a real difference in the last kept digit is still one */
+	t_pg("t_vround", "UPDATE ms SET at = '2024-01-01 00:00:00.123' WHERE id = 1");
+	ASSERT_EQ(t_run(&out, "%s verify --config %s", t_env("FICUS_BIN"), cfg), 1);
+	ASSERT_CONTAINS(out, "changed");
+	free(out);
+}
