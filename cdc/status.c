@@ -70,8 +70,10 @@ static void lag_bytes(const struct fc_conn *conn, struct cdc_status *st)
 	MYSQL_ROW row;
 	bool counting = false;
 
-	if (!my)
+	if (!my) {
+		snprintf(st->lag_why, sizeof st->lag_why, "%s", err.msg);
 		return;
+	}
 	if (mysql_query(my, "SHOW BINARY LOGS") == 0 && (r = mysql_store_result(my))) {
 		while ((row = mysql_fetch_row(r))) {
 			unsigned long long size = strtoull(row[1], NULL, 10);
@@ -83,8 +85,16 @@ static void lag_bytes(const struct fc_conn *conn, struct cdc_status *st)
 			}
 		}
 		mysql_free_result(r);
-		st->lag_known = true;
-		st->lag_seconds = !st->lag_bytes ? 0 : st->cp.ts ? (long long)time(NULL) - st->cp.ts : -1;
+		if (counting) {
+			st->lag_known = true;
+			st->lag_seconds = !st->lag_bytes ? 0 : st->cp.ts ? (long long)time(NULL) - st->cp.ts : -1;
+		} else {
+			st->lost = true;
+			snprintf(st->lag_why, sizeof st->lag_why, "the checkpoint's binlog %s is no longer on "
+			         "the server (purged): cdc cannot resume from it", st->cp.pos.file);
+		}
+	} else {
+		snprintf(st->lag_why, sizeof st->lag_why, "SHOW BINARY LOGS: %s", mysql_error(my));
 	}
 	mysql_close(my);
 }

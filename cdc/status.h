@@ -35,6 +35,8 @@ struct cdc_status {
 	struct cdc_checkpoint cp;
 	const char *checkpoint_from; /* "(outbox)", "(nats)" or the file */
 	bool lag_known;
+	char lag_why[256];             /* when not known: why ("purged", ...) */
+	bool lost;                     /* the checkpoint's binlog is gone: cdc cannot resume */
 	unsigned long long lag_bytes;  /* binlog bytes after the checkpoint */
 	long long lag_seconds;         /* since the last delivered commit; 0 caught up */
 	int nconsumers;

@@ -693,7 +693,7 @@ static int cdc_status(int argc, char **argv)
 	}
 	cli_print_cdc_status(stdout, &st);
 	fc_config_release(&cfg);
-	return st.source.up ? CLI_OK : CLI_PROBLEMS;
+	return st.source.up && !st.lost ? CLI_OK : CLI_PROBLEMS;
 }
 
 const struct cli_cmd cli_cmd_cdc_status = {

@@ -185,6 +185,8 @@ static void json(const struct fc_config *cfg, const struct cdc_status *cs,
 			              cs->lag_seconds);
 		else
 			fc_buf_puts(&b, ",\"lag_bytes\":null,\"lag_seconds\":null");
+		fc_buf_printf(&b, ",\"lost\":%s,\"lag_unknown\":", cs->lost ? "true" : "false");
+		j_str(&b, cs->lag_known || !cs->have_checkpoint ? NULL : cs->lag_why);
 		fc_buf_puts(&b, ",\"bus\":{\"kind\":");
 		j_str(&b, cs->bus_kind);
 		if (cs->bus.known) {
@@ -265,7 +267,7 @@ static int status(int argc, char **argv)
 	struct sync_status ss;
 	struct rt_status rs;
 	struct vf_part vf;
-	bool as_json = false, have_cdc, have_sync, have_router, down = false;
+	bool as_json = false, have_cdc, have_sync, have_router, asked = false, down = false;
 	int c;
 
 	while ((c = cli_getopt(argc, argv, argv[0], "c:", opts)) != -1) {
@@ -281,15 +283,17 @@ static int status(int argc, char **argv)
 		return cli_fail(argv[0], &err);
 	have_cdc = cfg.cdc.present && cdc_status_get(&cfg, NULL, &cs, &err) == 0;
 	have_sync = cfg.sync.present && sync_status_get(&cfg, &ss, &err) == 0;
-	have_router = cfg.router.present && rt_status_get(&cfg, &rs) == 0;
+	have_router = cfg.router.present;
+	if (have_router)
+		asked = rt_status_get(&cfg, &rs) == 0;   /* not without an admin API */
 	verify_get(&cfg, &vf);
 	if (as_json)
 		json(&cfg, have_cdc ? &cs : NULL, have_sync ? &ss : NULL, have_router ? &rs : NULL, &vf);
 	else
 		human(&cfg, have_cdc ? &cs : NULL, have_sync ? &ss : NULL, have_router ? &rs : NULL, &vf);
-	down = (have_cdc && (!cs.source.up || (cs.bus.known && !cs.bus.up))) ||
+	down = (have_cdc && (!cs.source.up || cs.lost || (cs.bus.known && !cs.bus.up))) ||
 	       (have_sync && (!ss.target.up || (ss.bus_kind && !ss.bus.up))) ||
-	       (have_router && !rs.up) || (vf.db.known && !vf.db.up);
+	       (asked && !rs.up) || (vf.db.known && !vf.db.up);
 	if (have_router)
 		rt_status_release(&rs);
 	free(vf.rows);

@@ -39,6 +39,10 @@ void cli_print_cdc_status(FILE *f, const struct cdc_status *st)
 	}
 	fprintf(f, "checkpoint  %s:%llu gtid %s\n", st->cp.pos.file,
 	        (unsigned long long)st->cp.pos.pos, st->cp.pos.gtid[0] ? st->cp.pos.gtid : "-");
+	if (!st->lag_known) {
+		fprintf(f, "lag         unknown: %s\n", st->lag_why);
+		return;
+	}
 	fprintf(f, "lag         %llu bytes", st->lag_bytes);
 	if (st->lag_bytes && st->lag_seconds >= 0)
 		fprintf(f, ", %lld s since the last transaction delivered", st->lag_seconds);

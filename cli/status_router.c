@@ -36,6 +36,10 @@ static double rate(unsigned long long part, unsigned long long whole)
 
 void rt_status_print(FILE *f, const struct rt_status *st)
 {
+	if (!st->admin[0]) {
+		fprintf(f, "router      not asked: %s (set it to see routes here)\n", st->error);
+		return;
+	}
 	if (!st->up) {
 		fprintf(f, "router      DOWN (%s)\n", st->error);
 		return;

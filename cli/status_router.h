@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 struct rt_status {
-	char admin[128];            /* the admin address asked */
+	char admin[128];            /* the admin address asked, "" when none is configured */
 	bool up;
 	char error[FC_ERR_MSG_MAX]; /* why the admin API did not answer */
 	struct rt_admin_status st;  /* when up */

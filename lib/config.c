@@ -546,6 +546,8 @@ static int load_route(struct loader *L, const struct fc_ynode *n, struct fc_rout
 	snprintf(what, sizeof what, "route '%s'", rt->name);
 	if (!rt->name[0])
 		return FAIL(v, "the route's 'name' must not be empty");
+	if (strlen(rt->name) > 63)   /* counters and metrics are kept by name */
+		return FAIL(v, "route name '%.20s...' is longer than 63 characters", rt->name);
 	for (const char *p = rt->name; *p; p++)
 		if (!(*p == '-' || *p == '_' || (*p >= 'a' && *p <= 'z') ||
 		      (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))

@@ -35,7 +35,12 @@ MYSQL *fc_mysql_open(const struct fc_conn *c, struct fc_err *err)
 	}
 	mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
 	mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	mysql_options(my, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+	/* UTC, and backslashes escape in string literals (fc_literal_mysql
+	 * relies on it: with NO_BACKSLASH_ESCAPES a value ending in \ would end
+	 * the literal) */
+	mysql_options(my, MYSQL_INIT_COMMAND,
+	              "SET time_zone = '+00:00', sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', "
+	              "@@sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))");
 	if (!mysql_real_connect(my, c->my.host, c->my.user, c->my.password, c->my.database,
 	                        c->my.port, c->my.socket, CLIENT_MULTI_STATEMENTS)) {
 		conn_fail(err, c, mysql_error(my));

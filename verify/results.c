@@ -71,11 +71,14 @@ int vfy_last_results(PGconn *pg, struct vfy_stored **out, size_t *n, struct fc_e
 	               "duration_ms, status, coalesce(error, '') FROM ficus.verify_results ORDER BY entity");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		char msg[512];
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 		int rc;
 		fc_pg_error(pg, r, msg, sizeof msg);
-		/* never verified: no table yet */
-		rc = strstr(msg, "does not exist") ? 0 : fc_errf(err, FC_ESQL, "reading ficus.verify_results: "
-		                                                 "%s", msg);
+		/* never verified: no schema or table yet (undefined_table; the
+		 * message itself may be in any language) */
+		rc = state && (!strcmp(state, "42P01") || !strcmp(state, "3F000"))
+		             ? 0
+		             : fc_errf(err, FC_ESQL, "reading ficus.verify_results: %s", msg);
 		PQclear(r);
 		return rc;
 	}

@@ -283,6 +283,20 @@ static long text_width(const struct fc_column_info *ci)
 }
 
 /* Builds the statements from the live schemas. */
+/* Whether a target column's canonical text can hold any character (a '|'
+ * among them), as text, enums and JSON can. */
+static bool texty(enum fc_tfam f)
+{
+	switch (f) {
+	case FC_T_INT: case FC_T_DECIMAL: case FC_T_FLOAT: case FC_T_BOOL: case FC_T_BINARY:
+	case FC_T_DATE: case FC_T_DATETIME: case FC_T_TIMESTAMPTZ: case FC_T_TIME: case FC_T_YEAR:
+	case FC_T_BIT:
+		return false;
+	default:
+		return true;
+	}
+}
+
 static int plan_init(struct plan *p, struct vfy_conns *c, const struct map_entity *e,
                      const struct vfy_opts *o, struct vfy_result *r, struct fc_err *err)
 {
@@ -391,6 +405,24 @@ static int plan_init(struct plan *p, struct vfy_conns *c, const struct map_entit
 		}
 		fc_buf_printf(&p->my_rows, ", %s", myv.ptr);
 		fc_buf_printf(&p->pg_rows, ", %s", pgv.ptr);
+		/* In the row hash, text goes with its length in front: the values
+		 * are joined with '|', and ('a|b', 'c') must not hash as ('a',
+		 * 'b|c'). Numbers, times, booleans and hex cannot hold a '|'. */
+		if (texty(di->type.fam)) {
+			struct fc_buf t = FC_BUF_INIT;
+			fc_buf_printf(&t, "CONCAT(CHAR_LENGTH(%s), ':', %s)", myv.ptr, myv.ptr);
+			fc_buf_reset(&myv);
+			fc_buf_puts(&myv, t.ptr ? t.ptr : "");
+			fc_buf_reset(&t);
+			fc_buf_printf(&t, "(length(%s)::text || ':' || %s)", pgv.ptr, pgv.ptr);
+			fc_buf_reset(&pgv);
+			fc_buf_puts(&pgv, t.ptr ? t.ptr : "");
+			fc_buf_release(&t);
+			if (!myv.ptr || !pgv.ptr) {
+				rc = fc_errf(err, FC_ENOMEM, "out of memory");
+				goto out;
+			}
+		}
 		/* NULL_MARK for NULL, where there can be one: '' and NULL differ */
 		if (vfy_canon_mysql_nullable(mc, ci))
 			fc_buf_printf(&myh, ", IFNULL(%s, '" NULL_MARK "')", myv.ptr);

@@ -104,6 +104,17 @@ TEST_TIMEOUT(status_shows_every_part_and_what_is_down, 90)
 	json_decref(doc);
 	free(out);
 
+	/* a checkpoint whose binlog the server no longer has: cdc cannot
+	 * resume; not "caught up" */
+	cfg = config(dir, t_mysql_dsn("t_status"), admin);
+	t_write(dir, "cp.json", "{\"file\":\"binlog.000000\",\"pos\":4,\"gtid\":\"\",\"ts\":0}\n");
+	snprintf(dsn, sizeof dsn, "%s/cp.json", dir);
+	ASSERT_EQ(t_run(&out, "%s cdc status --config %s --checkpoint %s", bin, cfg, dsn), 1);
+	ASSERT_CONTAINS(out, "lag         unknown: the checkpoint's binlog binlog.000000 is no longer "
+	                "on the server (purged)");
+	ASSERT_NOT_CONTAINS(out, "caught up");
+	free(out);
+
 	/* a config that does not load: exit 2 with its file:line */
 	t_write(dir, "bad.yaml", "connections:\n  legacy: { kind: mysqll, dsn: x }\n");
 	snprintf(dsn, sizeof dsn, "%s/bad.yaml", dir);

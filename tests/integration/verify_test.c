@@ -510,19 +510,29 @@ TEST_TIMEOUT(verify_rounds_fractions_and_floats_as_postgresql_stores_them, 60)
 	char *out;
 
 	fresh_dbs("t_vround");
-	t_mysql("CREATE TABLE t_vround.m (id INT PRIMARY KEY, at DATETIME(6), f FLOAT);"
-	        "INSERT INTO t_vround.m VALUES (1, '2024-01-01 00:00:00.123999', 123.45),"
-	        " (2, '2024-01-01 00:00:59.999600', 0.1), (3, '2024-01-01 00:00:00.123400', -7.25),"
-	        " (4, NULL, NULL)");
-	t_pg("t_vround", "CREATE TABLE ms (id bigint PRIMARY KEY, at timestamp(3), f real);"
-	     "INSERT INTO ms VALUES (1, '2024-01-01 00:00:00.123999', '123.45'),"
-	     " (2, '2024-01-01 00:00:59.999600', '0.1'), (3, '2024-01-01 00:00:00.123400', '-7.25'),"
-	     " (4, NULL, NULL)");
+	t_mysql("CREATE TABLE t_vround.m (id INT PRIMARY KEY, at DATETIME(6), f FLOAT, t1 VARCHAR(9),"
+	        " t2 VARCHAR(9));"
+	        "INSERT INTO t_vround.m VALUES (1, '2024-01-01 00:00:00.123999', 123.45, 'x', 'y'),"
+	        " (2, '2024-01-01 00:00:59.999600', 0.1, 'a|b', 'c'),"
+	        " (3, '2024-01-01 00:00:00.123400', -7.25, '', '|'), (4, NULL, NULL, NULL, NULL)");
+	t_pg("t_vround", "CREATE TABLE ms (id bigint PRIMARY KEY, at timestamp(3), f real, t1 text,"
+	     " t2 text);"
+	     "INSERT INTO ms VALUES (1, '2024-01-01 00:00:00.123999', '123.45', 'x', 'y'),"
+	     " (2, '2024-01-01 00:00:59.999600', '0.1', 'a|b', 'c'),"
+	     " (3, '2024-01-01 00:00:00.123400', '-7.25', '', '|'), (4, NULL, NULL, NULL, NULL)");
 	cfg = config(dir, "t_vround", "entities:\n  m:\n    from: { table: m, key: id }\n"
-	             "    to: { table: ms, key: id }\n    columns: { id: id, at: at, f: f }\n", NULL);
+	             "    to: { table: ms, key: id }\n"
+	             "    columns: { id: id, at: at, f: f, t1: t1, t2: t2 }\n", NULL);
 	ASSERT_EQ(t_run(&out, "%s verify --config %s", t_env("FICUS_BIN"), cfg), 0);
 	ASSERT_CONTAINS(out, "equal");
 	free(out);
+	/* a '|' that moved from one text to the next is a difference (the
+	 * row hash joins values with '|') */
+	t_pg("t_vround", "UPDATE ms SET t1 = 'a', t2 = 'b|c' WHERE id = 2");
+	ASSERT_EQ(t_run(&out, "%s verify --config %s", t_env("FICUS_BIN"), cfg), 1);
+	ASSERT_CONTAINS(out, "t1: legacy \"a|b\", new \"a\"");
+	free(out);
+	t_pg("t_vround", "UPDATE ms SET t1 = 'a|b', t2 = 'c' WHERE id = 2");
 	/* and a real difference in the last kept digit is still one */
 	t_pg("t_vround", "UPDATE ms SET at = '2024-01-01 00:00:00.123' WHERE id = 1");
 	ASSERT_EQ(t_run(&out, "%s verify --config %s", t_env("FICUS_BIN"), cfg), 1);

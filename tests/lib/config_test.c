@@ -413,6 +413,8 @@ TEST(router_knobs)
 /* Route names: letters, digits, '-' and '_', whatever comes first. */
 TEST(route_names)
 {
+	ASSERT_CONTAINS(with_line(20, "    - name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"),
+	                "is longer than 63 characters");
 	ASSERT_STR_EQ(with_line(20, "    - name: shop detail\n"),
 	              "conf/ficus.yaml:20:13: bad route name 'shop detail': use letters, digits, "
 	              "'-' and '_'");
