@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -291,6 +292,33 @@ static void pump(struct rt_worker *w)
 	}
 }
 
+/* Appends the request for new: legacy's request with its Accept-Encoding
+ * replaced by identity, so that new answers a body that can be compared
+ * (legacy's own answer is compared only when it is not encoded). */
+static int copy_request(struct fc_buf *out, const char *req, size_t len)
+{
+	const char *end = req + len, *line = req, *head_end = NULL;
+	int rc = 0;
+
+	for (const char *p = req; p + 3 < end; p++)
+		if (p[0] == '\r' && p[1] == '\n' && p[2] == '\r' && p[3] == '\n') {
+			head_end = p + 2;   /* after the last field's CRLF */
+			break;
+		}
+	if (!head_end)
+		return fc_buf_append(out, req, len);
+	while (rc == 0 && line < head_end) {
+		const char *eol = memchr(line, '\n', (size_t)(head_end - line));
+		size_t n = eol ? (size_t)(eol - line) + 1 : (size_t)(head_end - line);
+		if (!(n > 16 && !strncasecmp(line, "accept-encoding:", 16)))
+			rc = fc_buf_append(out, line, n);
+		line += n;
+	}
+	if (rc == 0)
+		rc = fc_buf_puts(out, "Accept-Encoding: identity\r\n");
+	return rc ? rc : fc_buf_append(out, head_end, (size_t)(end - head_end));
+}
+
 void rt_shadow_submit(struct rt_worker *w, struct rt_gen *g, struct rt_route_stats *rs,
                       int route, int up, const char *line, const struct fc_buf *request,
                       int legacy_status, const struct fc_buf *legacy_body, bool is_head)
@@ -314,7 +342,7 @@ void rt_shadow_submit(struct rt_worker *w, struct rt_gen *g, struct rt_route_sta
 	fc_buf_init(&j->req, 0);
 	fc_buf_init(&j->legacy_body, 0);
 	fc_buf_init(&j->new_body, max);
-	if (fc_buf_append(&j->req, request->ptr, request->len) ||
+	if (copy_request(&j->req, request->ptr, request->len) ||
 	    fc_buf_append(&j->legacy_body, legacy_body->ptr ? legacy_body->ptr : "",
 	                  legacy_body->len)) {
 		job_free(j);

@@ -226,7 +226,7 @@ static void upstream_conn(int fd, const char *name)
 	for (;;) {
 		struct msg m;
 		char method[16] = "", path[1024] = "", xff[256] = "-", proto[32] = "-", via[256] = "-",
-		     hop[64] = "-", body[70000];
+		     hop[64] = "-", ae[64] = "-", body[70000];
 		int status = 200, n;
 		const char *s;
 		if (read_msg(&r, &m, true, false))
@@ -236,6 +236,7 @@ static void upstream_conn(int fd, const char *name)
 		hget(&m, "X-Forwarded-Proto", proto, sizeof proto);
 		hget(&m, "Via", via, sizeof via);
 		hget(&m, "X-Hop", hop, sizeof hop);
+		hget(&m, "Accept-Encoding", ae, sizeof ae);
 		if ((s = strstr(path, "/status/")))
 			status = atoi(s + 8);
 		if ((s = strstr(path, "/fail-new/")) && !strcmp(name, "new"))
@@ -246,10 +247,10 @@ static void upstream_conn(int fd, const char *name)
 			sleep(2);
 		n = snprintf(body, sizeof body,
 		             "name=%s method=%s path=%s conn=%d req=%d xff=%s proto=%s via=%s hop=%s "
-		             "framing=%s body=%.*s",
-		             name, method, path, (int)getpid(), ++nreq, xff, proto, via, hop,
-		             m.chunked ? "chunked" : "length", (int)(m.body_len > 60000 ? 60000 : m.body_len),
-		             m.body);
+		             "ae=%s framing=%s body=%.*s",
+		             name, method, path, (int)getpid(), ++nreq, xff, proto, via, hop, ae,
+		             m.chunked ? "chunked" : "length",
+		             (int)(m.body_len > 60000 ? 60000 : m.body_len), m.body);
 		msg_free(&m);
 		if ((s = strstr(path, "/json/"))) {
 			/* the same document, keys in another order on new; served_at
@@ -296,8 +297,9 @@ static void upstream_conn(int fd, const char *name)
 			char head[256];
 			snprintf(head, sizeof head,
 			         "HTTP/1.1 %d Whatever\r\nContent-Length: %d\r\nKeep-Alive: timeout=5\r\n"
-			         "X-Upstream: %s\r\n\r\n",
-			         status, strcmp(method, "HEAD") ? n : n, name);
+			         "X-Upstream: %s\r\n%s\r\n",
+			         status, strcmp(method, "HEAD") ? n : n, name,
+			         strstr(path, "/gz") ? "Content-Encoding: gzip\r\n" : "");
 			send_all(fd, head, strlen(head));
 			if (strcmp(method, "HEAD"))
 				send_all(fd, body, (size_t)n);
@@ -1042,10 +1044,17 @@ TEST_TIMEOUT(router_shadow_compares_and_logs_differences, 60)
 	exchange(r, "GET /codes/fail-new/500 HTTP/1.1\r\nHost: t\r\n\r\n", &m);
 	ASSERT_EQ(m.status, 200);
 	msg_free(&m);
-	exchange(r, "POST /codes/x HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc", &m);
+	exchange(r, "POST /codes/x HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip, br\r\n"
+	         "Content-Length: 3\r\n\r\nabc", &m);
 	msg_free(&m);
 	wait_count(&e, "codes", "shadow_compared", 2);
 	ASSERT_EQ(route_num(&e, "codes", "shadow_diffs"), 2);   /* text bodies differ in name= */
+	/* an encoded answer from legacy is not compared (dropped, counted) */
+	exchange(r, "GET /codes/gz HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n", &m);
+	ASSERT_CONTAINS(m.head, "Content-Encoding: gzip");
+	msg_free(&m);
+	ASSERT_EQ(route_num(&e, "codes", "shadow_dropped"), 1);
+	ASSERT_EQ(route_num(&e, "codes", "shadow_compared"), 2);
 	/* a request body over 64 KiB is not kept: dropped and counted */
 	big = malloc(2 * 40000 + 200);
 	int n = sprintf(big, "POST /json/big HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -1082,6 +1091,9 @@ TEST_TIMEOUT(router_shadow_compares_and_logs_differences, 60)
 	ASSERT_CONTAINS(out, "\"differs\":\"body\"");
 	ASSERT_CONTAINS(out, "\"route\":\"codes\",\"request\":\"GET /codes/fail-new/500\"");
 	ASSERT_CONTAINS(out, "\"differs\":\"status\"");
+	/* the copy asked new for an unencoded answer; legacy got the client's */
+	ASSERT_CONTAINS(out, "ae=gzip, br");
+	ASSERT_CONTAINS(out, "ae=identity");
 	ASSERT_CONTAINS(out, "\"new\":{\"error\":\"connection refused\"}");
 	ASSERT_NOT_CONTAINS(out, "/json/same\",\"legacy\":{\"status\":200,\"bytes\":6");
 	free(out);
