@@ -135,4 +135,9 @@ static inline int fc_buf_addc(struct fc_buf *b, char c)
  * Never NULL: an empty buffer yields an allocated "". NULL only on ENOMEM. */
 char *fc_buf_detach(struct fc_buf *b);
 
+/* Appends the n bytes at p with every byte that is not part of a valid
+ * UTF-8 sequence (a cut one at the end too) replaced by U+FFFD, so that the
+ * text can go into JSON. 0 or -FC_ETOOBIG. */
+int fc_buf_put_utf8(struct fc_buf *b, const char *p, size_t n);
+
 #endif

@@ -477,6 +477,7 @@ static void feed(struct rt_client *c)
 /* One JSON line per exchange when router.access_log is set. */
 static void access_log(struct rt_client *c, uint64_t us)
 {
+	struct fc_buf req = FC_BUF_INIT;
 	struct timespec ts;
 	struct tm tm;
 	char when[40];
@@ -486,11 +487,13 @@ static void access_log(struct rt_client *c, uint64_t us)
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(when + strlen(when), sizeof when - strlen(when), ".%03ldZ", ts.tv_nsec / 1000000);
+	fc_buf_put_utf8(&req, c->line, strlen(c->line));   /* JSON takes UTF-8 only */
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:b}", "time", when, "client",
-	              c->ip, "request", c->line, "route", c->rs->name, "side",
+	              c->ip, "request", req.ptr ? req.ptr : "", "route", c->rs->name, "side",
 	              c->pick.side == RT_SIDE_NEW ? "new" : "legacy", "upstream",
 	              c->w->sh->ups[c->pick.upstream].name, "status", c->status, "ms",
 	              (double)us / 1000.0, "fallback", c->fell_back);
+	fc_buf_release(&req);
 	if (!o)
 		return;
 	if ((line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)))) {

@@ -141,15 +141,22 @@ bool rt_shadow_same_body(const char *a, size_t alen, const char *b, size_t blen,
 /* {"status":N,"bytes":N,"body":"first 1 KiB"} or {"error":"..."} */
 static json_t *summary(int status, const struct fc_buf *body, const char *error)
 {
-	size_t n = body->len < 1024 ? body->len : 1024;
+	struct fc_buf t = FC_BUF_INIT;
+	json_t *o;
+	/* JSON takes UTF-8 only: a body cut inside a character, or binary */
 	if (error)
 		return json_pack("{s:s}", "error", error);
-	return json_pack("{s:i, s:I, s:s%}", "status", status, "bytes", (json_int_t)body->len,
-	                 "body", body->ptr ? body->ptr : "", n);
+	if (fc_buf_put_utf8(&t, body->ptr ? body->ptr : "", body->len < 1024 ? body->len : 1024))
+		return NULL;
+	o = json_pack("{s:i, s:I, s:s%}", "status", status, "bytes", (json_int_t)body->len, "body",
+	              t.ptr ? t.ptr : "", t.len);
+	fc_buf_release(&t);
+	return o;
 }
 
 static void write_diff(struct rt_shadow_job *j, const char *error, bool status_differs)
 {
+	struct fc_buf line = FC_BUF_INIT;
 	struct timespec ts;
 	struct tm tm;
 	char when[40];
@@ -160,10 +167,13 @@ static void write_diff(struct rt_shadow_job *j, const char *error, bool status_d
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fc_buf_put_utf8(&line, j->line, strlen(j->line));
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "time", when, "route", j->rs->name,
-	              "request", j->line, "legacy", summary(j->legacy_status, &j->legacy_body, NULL),
-	              "new", summary(j->new_status, &j->new_body, error), "differs",
+	              "request", line.ptr ? line.ptr : "", "legacy",
+	              summary(j->legacy_status, &j->legacy_body, NULL), "new",
+	              summary(j->new_status, &j->new_body, error), "differs",
 	              error ? "error" : status_differs ? "status" : "body");
+	fc_buf_release(&line);
 	if (!o)
 		return;
 	if ((text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII))) {

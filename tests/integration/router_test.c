@@ -1055,6 +1055,10 @@ TEST_TIMEOUT(router_shadow_compares_and_logs_differences, 60)
 	msg_free(&m);
 	ASSERT_EQ(route_num(&e, "codes", "shadow_dropped"), 1);
 	ASSERT_EQ(route_num(&e, "codes", "shadow_compared"), 2);
+	/* bodies that are not UTF-8 still get their line in the log */
+	exchange(r, "POST /codes/bin HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n\xff\xfe", &m);
+	msg_free(&m);
+	wait_count(&e, "codes", "shadow_compared", 3);
 	/* a request body over 64 KiB is not kept: dropped and counted */
 	big = malloc(2 * 40000 + 200);
 	int n = sprintf(big, "POST /json/big HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -1094,11 +1098,13 @@ TEST_TIMEOUT(router_shadow_compares_and_logs_differences, 60)
 	/* the copy asked new for an unencoded answer; legacy got the client's */
 	ASSERT_CONTAINS(out, "ae=gzip, br");
 	ASSERT_CONTAINS(out, "ae=identity");
+	ASSERT_CONTAINS(out, "\"request\":\"POST /codes/bin\"");
+	ASSERT_CONTAINS(out, "body=\\uFFFD\\uFFFD");
 	ASSERT_CONTAINS(out, "\"new\":{\"error\":\"connection refused\"}");
 	ASSERT_NOT_CONTAINS(out, "/json/same\",\"legacy\":{\"status\":200,\"bytes\":6");
 	free(out);
 	t_run(&out, "wc -l < %s/diffs.jsonl", e.dir);
-	ASSERT_EQ(atoi(out), 5);
+	ASSERT_EQ(atoi(out), 6);
 	free(out);
 	stop(&e);
 }

@@ -54,3 +54,21 @@ TEST(error_codes_have_names)
 	fc_err_prefix(&e, "entity '%s'", "shop");
 	ASSERT_STR_EQ(e.msg, "entity 'shop': table 'x'");
 }
+
+TEST(put_utf8_replaces_what_is_not_utf8)
+{
+	struct fc_buf b = FC_BUF_INIT;
+	/* valid text passes as it is, 4-byte emoji too */
+	ASSERT_EQ(fc_buf_put_utf8(&b, "a한글\xF0\x9F\x98\x80z", 12), 0);
+	ASSERT_STR_EQ(b.ptr, "a한글\xF0\x9F\x98\x80z");
+	fc_buf_reset(&b);
+	/* a character cut at the end (a body cut at 1 KiB) */
+	ASSERT_EQ(fc_buf_put_utf8(&b, "ab\xED\x95", 4), 0);
+	ASSERT_STR_EQ(b.ptr, "ab\xEF\xBF\xBD\xEF\xBF\xBD");
+	fc_buf_reset(&b);
+	/* stray bytes, an overlong form, a surrogate, beyond U+10FFFF */
+	ASSERT_EQ(fc_buf_put_utf8(&b, "\xFFx\xC0\x80y\xED\xA0\x80z\xF4\x90\x80\x80", 14), 0);
+	ASSERT_STR_EQ(b.ptr, "\xEF\xBF\xBDx\xEF\xBF\xBD\xEF\xBF\xBDy\xEF\xBF\xBD\xEF\xBF\xBD"
+	                     "\xEF\xBF\xBDz\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+	fc_buf_release(&b);
+}
