@@ -633,10 +633,20 @@ static int read_chunk(struct cdc_sync *s, struct cdc_sync_entity *pe, char last[
 	rows = (size_t)mysql_num_rows(*res);
 	if (rows) {
 		MYSQL_ROW row;
+		unsigned long *lens;
 		mysql_data_seek(*res, rows - 1);
 		row = mysql_fetch_row(*res);
-		for (size_t k = 0; k < e->nkey; k++)
+		lens = mysql_fetch_lengths(*res);
+		for (size_t k = 0; k < e->nkey; k++) {
+			if (lens[k] >= 256) {   /* a cut key would read the same rows again */
+				mysql_free_result(*res);
+				*res = NULL;
+				return fc_errf(err, FC_EUNSUPPORTED, "entity '%s': a key value of %lu bytes in %s "
+				               "is longer than the backfill handles (255 bytes)", e->name,
+				               lens[k], e->from.text);
+			}
 			snprintf(last[k], 256, "%s", row[k] ? row[k] : "");
+		}
 		mysql_data_seek(*res, 0);
 	}
 	return 0;

@@ -363,7 +363,7 @@ static void serve(struct rt_admin *a, int fd)
 	struct areq r;
 	char path[512];
 	struct fc_span url;
-	struct rt_gen *g = rt_gen_current(a->sh);   /* the config this answer uses */
+	struct rt_gen *g = NULL;
 	memset(&r, 0, sizeof r);
 	rt_msg_init(&r.m);
 	fc_buf_init(&r.body, ADMIN_MAX);
@@ -371,6 +371,10 @@ static void serve(struct rt_admin *a, int fd)
 		answer_error(fd, 400, "bad or incomplete request");
 		goto out;
 	}
+	/* the config this answer uses: taken once the request is read (a
+	 * change must go to the routes that are live, not to the ones a
+	 * reload retired while the request was arriving) */
+	g = rt_gen_current(a->sh);
 	url = rt_msg_url(&r.m);
 	{
 		const char *q = memchr(url.ptr, '?', url.len);

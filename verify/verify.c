@@ -14,7 +14,7 @@
 #include <time.h>
 
 #define MAX_KEY 8
-#define KEY_LEN 256
+#define KEY_LEN 1024   /* bytes of one key value, NUL included; longer is an error */
 #define MAX_DEPTH 40
 /* What a NULL adds to a row's hashed text (U+2400 SYMBOL FOR NULL): a value
  * of exactly that text hashes like NULL, the row compare tells them apart */
@@ -671,6 +671,18 @@ out:
 
 /* The key `step` rows after lo (within [lo, hi)) on one side, into *out;
  * *found false when the range has no more rows than that. */
+/* Copies one key value into a bound; a value that does not fit is an
+ * error (a cut key would match other rows, or none). */
+static int key_copy(const struct plan *p, char dst[KEY_LEN], const char *v, struct fc_err *err)
+{
+	size_t n = strlen(v);
+	if (n >= KEY_LEN)
+		return fc_errf(err, FC_EUNSUPPORTED, "entity '%s': a key value of %zu bytes (%.20s...) is "
+		               "longer than verify handles (%d bytes)", p->e->name, n, v, KEY_LEN - 1);
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
 static int next_bound(struct plan *p, bool pg, const struct bound *lo, const struct bound *hi,
                       size_t step, struct bound *out, bool *found, struct fc_err *err)
 {
@@ -691,9 +703,9 @@ static int next_bound(struct plan *p, bool pg, const struct bound *lo, const str
 			rc = fc_errf(err, FC_ESQL, "entity '%s': target: %s", p->e->name,
 			             fc_pg_error(p->c->pg, r, msg, sizeof msg));
 		} else if (PQntuples(r) == 1) {
-			for (size_t k = 0; k < p->e->nkey; k++)
-				snprintf(out->v[k], KEY_LEN, "%s", PQgetvalue(r, 0, (int)k));
-			*found = out->set = true;
+			for (size_t k = 0; rc == 0 && k < p->e->nkey; k++)
+				rc = key_copy(p, out->v[k], PQgetvalue(r, 0, (int)k), err);
+			*found = out->set = rc == 0;
 		}
 		PQclear(r);
 	} else {
@@ -702,9 +714,9 @@ static int next_bound(struct plan *p, bool pg, const struct bound *lo, const str
 		if (mysql_real_query(p->c->my, q.ptr, q.len) || !(res = mysql_store_result(p->c->my))) {
 			rc = fc_errf(err, FC_ESQL, "entity '%s': legacy: %s", p->e->name, mysql_error(p->c->my));
 		} else if ((row = mysql_fetch_row(res))) {
-			for (size_t k = 0; k < p->e->nkey; k++)
-				snprintf(out->v[k], KEY_LEN, "%s", row[k] ? row[k] : "");
-			*found = out->set = true;
+			for (size_t k = 0; rc == 0 && k < p->e->nkey; k++)
+				rc = key_copy(p, out->v[k], row[k] ? row[k] : "", err);
+			*found = out->set = rc == 0;
 		}
 		if (res)
 			mysql_free_result(res);
@@ -870,8 +882,10 @@ static int check_keys(struct plan *p, const char *const *keys, size_t n, struct 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct fc_buf myq = FC_BUF_INIT, pgq = FC_BUF_INIT;
 		b->set = true;
-		for (size_t k = 0; k < p->e->nkey; k++)
-			snprintf(b->v[k], KEY_LEN, "%s", keys[i * p->e->nkey + k]);
+		for (size_t k = 0; rc == 0 && k < p->e->nkey; k++)
+			rc = key_copy(p, b->v[k], keys[i * p->e->nkey + k], err);
+		if (rc)
+			break;
 		fc_buf_puts(&myq, p->my_rows.ptr);
 		where(&myq, p, false, b, NULL, true);
 		fc_buf_puts(&pgq, p->pg_rows.ptr);
