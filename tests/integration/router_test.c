@@ -1431,7 +1431,10 @@ TEST_TIMEOUT(router_drains_in_flight_requests_at_stop, 60)
 	ASSERT_EQ(m.status, 200);
 	msg_free(&m);
 	busy = open_rd(e.port);
-	ASSERT_EQ(send_all(busy->fd, "GET /slow HTTP/1.1\r\nHost: t\r\n\r\n", 34), 0);
+	{
+		static const char req[] = "GET /slow HTTP/1.1\r\nHost: t\r\n\r\n";
+		ASSERT_EQ(send_all(busy->fd, req, sizeof req - 1), 0);
+	}
 	usleep(300000);   /* the upstream sleeps 2 s on it */
 	kill(e.ficus, SIGTERM);
 	usleep(300000);
