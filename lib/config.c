@@ -451,6 +451,10 @@ static int load_upstreams(struct loader *L, const struct fc_ynode *n)
 		up->col = k->col;
 		if (strncmp(up->url, "http://", 7) != 0)
 			return FAIL(u, "%s: url '%s' must start with http://", what, up->url);
+		if (strlen(up->url) > 255 || strlen(up->name) > 63)   /* the router keeps them by value */
+			return FAIL(strlen(up->name) > 63 ? k : u, "%s: %s longer than %d characters", what,
+			            strlen(up->name) > 63 ? "the name is" : "the url is",
+			            strlen(up->name) > 63 ? 63 : 255);
 		p = up->url + 7;
 		slash = strchr(p, '/');
 		if (slash && slash[1])

@@ -130,7 +130,7 @@ static int gen_new(struct rt_shared *sh, struct fc_config *cfg, const struct fc_
 	struct rt_gen *g = calloc(1, sizeof *g);
 	time_t now = time(NULL);
 	struct tm tm;
-	int rc_ = -FC_ENOMEM;
+	int rc_ = -FC_ENOMEM, nups0;
 
 	if (!g)
 		return fc_errf(err, FC_ENOMEM, "router: out of memory");
@@ -148,15 +148,19 @@ static int gen_new(struct rt_shared *sh, struct fc_config *cfg, const struct fc_
 			fc_errf(err, FC_ENOMEM, "router: out of memory");
 			goto fail;
 		}
-	for (size_t i = 0; i < rc->nupstreams; i++)
-		if ((g->slot[i] = slot_of(sh, &rc->upstreams[i], err)) < 0) {
-			rc_ = g->slot[i];
-			goto fail;
-		}
+	/* what can fail without side effects first; then the upstream slots,
+	 * given back if one of them fails (no generation uses them yet) */
 	if ((rc_ = rt_table_new(rc, &g->table, err)) ||
 	    (rc_ = open_log(rc->access_log, "router.access_log", &g->access_fd, err)) ||
 	    (rc_ = open_log(rc->shadow_log, "router.shadow.log", &g->shadow_fd, err)))
 		goto fail;
+	nups0 = atomic_load(&sh->nups);
+	for (size_t i = 0; i < rc->nupstreams; i++)
+		if ((g->slot[i] = slot_of(sh, &rc->upstreams[i], err)) < 0) {
+			rc_ = g->slot[i];
+			atomic_store(&sh->nups, nups0);
+			goto fail;
+		}
 	gmtime_r(&now, &tm);
 	strftime(g->loaded_at, sizeof g->loaded_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	g->cfg = cfg;

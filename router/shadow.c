@@ -203,11 +203,13 @@ static void job_end(struct rt_shadow_job *j, const char *error)
 		            rt_shadow_same_body(j->legacy_body.ptr ? j->legacy_body.ptr : "",
 		                                j->legacy_body.len, j->new_body.ptr ? j->new_body.ptr : "",
 		                                j->new_body.len, r->shadow_ignore, r->nshadow_ignore);
-		atomic_fetch_add_explicit(&j->rs->shadow_compared, 1, memory_order_relaxed);
+		/* the line first, then the counters: whoever sees the count
+		 * finds the line in the log */
 		if (!same) {
-			atomic_fetch_add_explicit(&j->rs->shadow_diffs, 1, memory_order_relaxed);
 			write_diff(j, error, st);
+			atomic_fetch_add_explicit(&j->rs->shadow_diffs, 1, memory_order_release);
 		}
+		atomic_fetch_add_explicit(&j->rs->shadow_compared, 1, memory_order_release);
 	}
 	job_free(j);
 	pump(w);
