@@ -407,14 +407,16 @@ static int plan_init(struct plan *p, struct vfy_conns *c, const struct map_entit
 		fc_buf_printf(&p->pg_rows, ", %s", pgv.ptr);
 		/* In the row hash, text goes with its length in front: the values
 		 * are joined with '|', and ('a|b', 'c') must not hash as ('a',
-		 * 'b|c'). Numbers, times, booleans and hex cannot hold a '|'. */
+		 * 'b|c'). Numbers, times, booleans and hex cannot hold a '|'. The
+		 * length is in bytes (cheaper than characters): the text is UTF-8
+		 * on both sides. */
 		if (texty(di->type.fam)) {
 			struct fc_buf t = FC_BUF_INIT;
-			fc_buf_printf(&t, "CONCAT(CHAR_LENGTH(%s), ':', %s)", myv.ptr, myv.ptr);
+			fc_buf_printf(&t, "CONCAT(LENGTH(%s), ':', %s)", myv.ptr, myv.ptr);
 			fc_buf_reset(&myv);
 			fc_buf_puts(&myv, t.ptr ? t.ptr : "");
 			fc_buf_reset(&t);
-			fc_buf_printf(&t, "(length(%s)::text || ':' || %s)", pgv.ptr, pgv.ptr);
+			fc_buf_printf(&t, "(octet_length(%s)::text || ':' || %s)", pgv.ptr, pgv.ptr);
 			fc_buf_reset(&pgv);
 			fc_buf_puts(&pgv, t.ptr ? t.ptr : "");
 			fc_buf_release(&t);
