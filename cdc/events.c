@@ -64,6 +64,29 @@ static size_t u64_len(uint64_t v)
 	return n;
 }
 
+/* The parts of an event id around its row number: "file:pos:" before,
+ * ":entitysuffix" and the closing quote after (the memo puts the row in
+ * between for each row). */
+static int put_id_head(struct fc_buf *b, const struct cdc_change *ch)
+{
+	int rc = put_bare(b, ch->file);
+	if (rc == 0)
+		rc = fc_buf_addc(b, ':');
+	if (rc == 0)
+		rc = fc_buf_put_u64(b, ch->event_pos);
+	return rc ? rc : fc_buf_addc(b, ':');
+}
+
+static int put_id_tail(struct fc_buf *b, const struct map_entity *e, const char *suffix)
+{
+	int rc = fc_buf_addc(b, ':');
+	if (rc == 0)
+		rc = put_bare(b, e->name);
+	if (rc == 0)
+		rc = put_bare(b, suffix);
+	return rc ? rc : fc_buf_addc(b, '"');
+}
+
 /* "file:pos:row:entitysuffix" as a JSON string, cut at 399 bytes as it
  * always was (made with a 400-byte snprintf). */
 static int put_id(struct fc_buf *b, const struct cdc_change *ch, const struct map_entity *e,
@@ -83,24 +106,10 @@ static int put_id(struct fc_buf *b, const struct cdc_change *ch, const struct ma
 	 * end): the parts escaped one by one are the whole escaped */
 	rc = fc_buf_addc(b, '"');
 	if (rc == 0)
-		rc = put_bare(b, ch->file);
-	if (rc == 0)
-		rc = fc_buf_addc(b, ':');
-	if (rc == 0)
-		rc = fc_buf_put_u64(b, ch->event_pos);
-	if (rc == 0)
-		rc = fc_buf_addc(b, ':');
+		rc = put_id_head(b, ch);
 	if (rc == 0)
 		rc = fc_buf_put_u64(b, ch->row);
-	if (rc == 0)
-		rc = fc_buf_addc(b, ':');
-	if (rc == 0)
-		rc = put_bare(b, e->name);
-	if (rc == 0)
-		rc = put_bare(b, suffix);
-	if (rc == 0)
-		rc = fc_buf_addc(b, '"');
-	return rc;
+	return rc ? rc : put_id_tail(b, e, suffix);
 }
 
 static int put_str(struct fc_buf *b, const char *s)
@@ -317,22 +326,10 @@ static struct cdc_memo *envelope(struct cdc_mapper *m, const struct map_entity *
 	fc_buf_reset(b);
 	rc = LIT(b, "{\"id\":\"");
 	if (rc == 0)
-		rc = put_bare(b, ch->file);
-	if (rc == 0)
-		rc = fc_buf_addc(b, ':');
-	if (rc == 0)
-		rc = fc_buf_put_u64(b, ch->event_pos);
-	if (rc == 0)
-		rc = fc_buf_addc(b, ':');
+		rc = put_id_head(b, ch);
 	mm->mark[M_ID] = b->len;
 	if (rc == 0)
-		rc = fc_buf_addc(b, ':');
-	if (rc == 0)
-		rc = put_bare(b, e->name);
-	if (rc == 0)
-		rc = put_bare(b, suffix);
-	if (rc == 0)
-		rc = fc_buf_addc(b, '"');
+		rc = put_id_tail(b, e, suffix);
 	if (rc == 0)
 		rc = put_topic_entity(b, e);
 	mm->mark[M_KEY] = b->len;

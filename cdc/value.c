@@ -69,6 +69,8 @@
 
 #include "rows.h"
 
+#include "../lib/utf8.h"
+
 #include <errno.h>
 #include <iconv.h>
 #include <inttypes.h>
@@ -191,45 +193,6 @@ static int need(struct dec *d, size_t off, uint64_t k)
 /* ------------------------------------------------------------------ */
 /* JSON strings and base64 */
 
-/* Length of the valid UTF-8 sequence at s (1-4 bytes), or 0 when s starts
- * an invalid one; then *bad is how many bytes one U+FFFD replaces (the
- * maximal valid prefix, at least 1, as Unicode recommends). */
-static size_t utf8_len(const uint8_t *s, size_t n, size_t *bad)
-{
-	uint8_t c = s[0], lo = 0x80, hi = 0xbf;
-	size_t more;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		more = 1;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		more = 2;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;          /* no UTF-16 surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		more = 3;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;          /* nothing past U+10FFFF */
-	} else {
-		*bad = 1;
-		return 0;
-	}
-	for (size_t i = 1; i <= more; i++) {
-		if (i >= n || s[i] < lo || s[i] > hi) {
-			*bad = i;
-			return 0;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return more + 1;
-}
-
 static inline uint64_t word8(const uint8_t *s);
 
 static bool utf8_valid(const uint8_t *s, size_t n)
@@ -240,7 +203,7 @@ static bool utf8_valid(const uint8_t *s, size_t n)
 			i += 8;
 			continue;
 		}
-		if (!(len = utf8_len(s + i, n - i, &bad)))
+		if (!(len = fc_utf8_len(s + i, n - i, &bad)))
 			return false;
 		i += len;
 	}
@@ -298,7 +261,7 @@ static int json_rest(struct fc_buf *out, const uint8_t *s, size_t n)
 		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
 		if (c >= 0x20 && c != '"' && c != '\\' &&
-		    (c < 0x80 || (len = utf8_len(s + i, n - i, &bad)))) {
+		    (c < 0x80 || (len = fc_utf8_len(s + i, n - i, &bad)))) {
 			len = c < 0x80 ? 1 : len;
 			rc = fc_buf_add(out, s + i, len);
 			i += len;
@@ -329,6 +292,11 @@ static int json_rest(struct fc_buf *out, const uint8_t *s, size_t n)
  * copied. Runs of bytes that need nothing are found 16 (or 8) bytes at a
  * time and copied whole; the text is written in place: it takes at least
  * n + 2 bytes, so that much room is made first, more only for escapes. */
+int cdc_json_cstr(struct fc_buf *out, const char *s)
+{
+	return s ? cdc_json_string(out, s, strlen(s)) : fc_buf_puts(out, "null");
+}
+
 int cdc_json_string(struct fc_buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -418,7 +386,7 @@ special:
 				i++;
 				continue;
 			}
-			if ((len = utf8_len(u + i, n - i, &bad))) {
+			if ((len = fc_utf8_len(u + i, n - i, &bad))) {
 				for (size_t k = 0; k < len; k++)
 					w[k] = (char)u[i + k];
 				w += len;
@@ -858,7 +826,7 @@ static int jt_string(struct jt *t)
 		if (c < 0x20)
 			return 1;
 		if (c >= 0x80) {
-			if (!(len = utf8_len(t->s + t->i, t->n - t->i, &bad)))
+			if (!(len = fc_utf8_len(t->s + t->i, t->n - t->i, &bad)))
 				return 1;
 			t->i += len;
 			continue;

@@ -110,6 +110,8 @@ void cdc_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 /* Appends s (n bytes of UTF-8) as a JSON string with quotes and escapes;
  * invalid UTF-8 bytes become U+FFFD. */
 int cdc_json_string(struct fc_buf *out, const char *s, size_t n);
+/* The same for a C string; NULL appends null. */
+int cdc_json_cstr(struct fc_buf *out, const char *s);
 
 /* Appends n bytes as a quoted base64 JSON string. */
 int cdc_json_base64(struct fc_buf *out, const uint8_t *p, size_t n);

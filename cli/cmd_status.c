@@ -129,29 +129,21 @@ static void human(const struct fc_config *cfg, const struct cdc_status *cs,
 
 /* --------------------------------------------------------------- json */
 
-static void j_str(struct fc_buf *b, const char *s)
-{
-	if (s)
-		cdc_json_string(b, s, strlen(s));
-	else
-		fc_buf_puts(b, "null");
-}
-
 static void j_part(struct fc_buf *b, const char *key, const struct st_part *p)
 {
 	fc_buf_printf(b, "\"%s\":{\"name\":", key);
-	j_str(b, p->name);
+	cdc_json_cstr(b, p->name);
 	fc_buf_printf(b, ",\"up\":%s,\"error\":", p->up ? "true" : "false");
-	j_str(b, p->up ? NULL : p->error);
+	cdc_json_cstr(b, p->up ? NULL : p->error);
 	fc_buf_putc(b, '}');
 }
 
 static void j_pos(struct fc_buf *b, const struct cdc_pos *p)
 {
 	fc_buf_puts(b, "{\"file\":");
-	j_str(b, p->file);
+	cdc_json_cstr(b, p->file);
 	fc_buf_printf(b, ",\"pos\":%llu,\"gtid\":", (unsigned long long)p->pos);
-	j_str(b, p->gtid[0] ? p->gtid : NULL);
+	cdc_json_cstr(b, p->gtid[0] ? p->gtid : NULL);
 	fc_buf_putc(b, '}');
 }
 
@@ -163,7 +155,7 @@ static void json(const struct fc_config *cfg, const struct cdc_status *cs,
 
 	fc_buf_init(&b, 0);
 	fc_buf_puts(&b, "{\"config\":");
-	j_str(&b, cfg->path);
+	cdc_json_cstr(&b, cfg->path);
 	fc_buf_printf(&b, ",\"at\":%lld,\"cdc\":", (long long)time(NULL));
 	if (!cs) {
 		fc_buf_puts(&b, "null");
@@ -186,9 +178,9 @@ static void json(const struct fc_config *cfg, const struct cdc_status *cs,
 		else
 			fc_buf_puts(&b, ",\"lag_bytes\":null,\"lag_seconds\":null");
 		fc_buf_printf(&b, ",\"lost\":%s,\"lag_unknown\":", cs->lost ? "true" : "false");
-		j_str(&b, cs->lag_known || !cs->have_checkpoint ? NULL : cs->lag_why);
+		cdc_json_cstr(&b, cs->lag_known || !cs->have_checkpoint ? NULL : cs->lag_why);
 		fc_buf_puts(&b, ",\"bus\":{\"kind\":");
-		j_str(&b, cs->bus_kind);
+		cdc_json_cstr(&b, cs->bus_kind);
 		if (cs->bus.known) {
 			fc_buf_putc(&b, ',');
 			j_part(&b, "store", &cs->bus);
@@ -208,11 +200,11 @@ static void json(const struct fc_config *cfg, const struct cdc_status *cs,
 		else
 			fc_buf_puts(&b, "null");
 		fc_buf_printf(&b, ",\"mode\":\"%s\",\"poll_reason\":", ss->polling ? "polling" : "bus");
-		j_str(&b, ss->polling ? ss->poll_reason : NULL);
+		cdc_json_cstr(&b, ss->polling ? ss->poll_reason : NULL);
 		fc_buf_puts(&b, ",\"bus\":");
 		if (ss->bus_kind) {
 			fc_buf_puts(&b, "{\"kind\":");
-			j_str(&b, ss->bus_kind);
+			cdc_json_cstr(&b, ss->bus_kind);
 			fc_buf_putc(&b, ',');
 			j_part(&b, "store", &ss->bus);
 			fc_buf_putc(&b, '}');
@@ -237,15 +229,15 @@ static void json(const struct fc_config *cfg, const struct cdc_status *cs,
 		for (size_t i = 0; i < vf->n; i++) {
 			const struct vfy_stored *x = &vf->rows[i];
 			fc_buf_puts(&b, i ? ",{\"entity\":" : "{\"entity\":");
-			j_str(&b, x->entity);
+			cdc_json_cstr(&b, x->entity);
 			fc_buf_puts(&b, ",\"status\":");
-			j_str(&b, x->status);
+			cdc_json_cstr(&b, x->status);
 			fc_buf_puts(&b, ",\"finished_at\":");
-			j_str(&b, x->finished_at);
+			cdc_json_cstr(&b, x->finished_at);
 			fc_buf_printf(&b, ",\"legacy_rows\":%lld,\"new_rows\":%lld,\"missing\":%lld,"
 			              "\"extra\":%lld,\"changed\":%lld,\"error\":", x->legacy_rows, x->new_rows,
 			              x->missing, x->extra, x->changed);
-			j_str(&b, x->error[0] ? x->error : NULL);
+			cdc_json_cstr(&b, x->error[0] ? x->error : NULL);
 			fc_buf_putc(&b, '}');
 		}
 		fc_buf_puts(&b, "]}");

@@ -67,27 +67,22 @@ void rt_status_print(FILE *f, const struct rt_status *st)
 	}
 }
 
-static void j_str(struct fc_buf *b, const char *s)
-{
-	cdc_json_string(b, s, strlen(s));
-}
-
 void rt_status_json(struct fc_buf *b, const struct rt_status *st)
 {
 	fc_buf_puts(b, "{\"admin\":");
-	j_str(b, st->admin);
+	cdc_json_cstr(b, st->admin);
 	fc_buf_printf(b, ",\"up\":%s,\"error\":", st->up ? "true" : "false");
 	if (st->up)
 		fc_buf_puts(b, "null");
 	else
-		j_str(b, st->error);
+		cdc_json_cstr(b, st->error);
 	fc_buf_puts(b, ",\"routes\":[");
 	for (size_t i = 0; i < st->st.nroutes; i++) {
 		const struct rt_admin_route *x = &st->st.routes[i];
 		fc_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
-		j_str(b, x->name);
+		cdc_json_cstr(b, x->name);
 		fc_buf_puts(b, ",\"mode\":");
-		j_str(b, x->mode);
+		cdc_json_cstr(b, x->mode);
 		fc_buf_printf(b, ",\"weight\":%d,\"rps\":%.2f,\"requests\":%llu,\"errors\":%llu,"
 		              "\"error_rate\":%.4f,\"fallbacks\":%llu,\"shadow_compared\":%llu,"
 		              "\"shadow_diffs\":%llu,\"shadow_diff_rate\":%.4f,\"shadow_dropped\":%llu}",
@@ -100,11 +95,11 @@ void rt_status_json(struct fc_buf *b, const struct rt_status *st)
 	for (size_t i = 0; i < st->st.nupstreams; i++) {
 		const struct rt_admin_upstream *x = &st->st.upstreams[i];
 		fc_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
-		j_str(b, x->name);
+		cdc_json_cstr(b, x->name);
 		fc_buf_puts(b, ",\"url\":");
-		j_str(b, x->url);
+		cdc_json_cstr(b, x->url);
 		fc_buf_puts(b, ",\"breaker\":");
-		j_str(b, x->breaker);
+		cdc_json_cstr(b, x->breaker);
 		fc_buf_printf(b, ",\"consecutive_failures\":%d,\"pool_idle\":%d}",
 		              x->consecutive_failures, x->pool_idle);
 	}

@@ -2,6 +2,7 @@
 #include "buf.h"
 
 #include "err.h"
+#include "utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -160,39 +161,6 @@ char *fc_buf_detach(struct fc_buf *b)
 	return p;
 }
 
-/* The length of the valid UTF-8 sequence at p (n bytes left), 0 if none. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	size_t len, i;
-	unsigned char lo = 0x80, hi = 0xBF;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		len = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		len = 4;
-	else
-		return 0;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xBF)
-			return 0;
-	return len;
-}
-
 int fc_buf_put_utf8(struct fc_buf *b, const char *p, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)p;
@@ -200,7 +168,7 @@ int fc_buf_put_utf8(struct fc_buf *b, const char *p, size_t n)
 	int rc = 0;
 
 	while (rc == 0 && i < n) {
-		size_t k = utf8_seq(u + i, n - i);
+		size_t bad, k = fc_utf8_len(u + i, n - i, &bad);
 		if (k) {
 			i += k;
 			run += k;

@@ -1,6 +1,8 @@
 /* examples/services/httpd.c - see httpd.h. */
 #include "httpd.h"
 
+#include "../../cdc/value.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -236,29 +238,6 @@ int svc_serve(const struct svc *s, const char *listen_at)
 	return 0;
 }
 
-void svc_json_str(struct fc_buf *b, const char *s)
-{
-	if (!s) {
-		fc_buf_puts(b, "null");
-		return;
-	}
-	fc_buf_putc(b, '"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\') {
-			fc_buf_putc(b, '\\');
-			fc_buf_putc(b, (char)ch);
-		} else if (ch == '\n') {
-			fc_buf_puts(b, "\\n");
-		} else if (ch < 0x20) {
-			fc_buf_printf(b, "\\u%04x", ch);
-		} else {
-			fc_buf_putc(b, (char)ch);
-		}
-	}
-	fc_buf_putc(b, '"');
-}
-
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -310,7 +289,7 @@ void svc_error(struct svc_resp *resp, int status, const char *fmt, ...)
 	resp->status = status;
 	fc_buf_reset(&resp->body);
 	fc_buf_puts(&resp->body, "{\"error\":");
-	svc_json_str(&resp->body, msg);
+	cdc_json_cstr(&resp->body, msg);
 	fc_buf_putc(&resp->body, '}');
 }
 

@@ -39,9 +39,6 @@ struct svc {
  * with a message on stderr when the address cannot be bound. */
 int svc_serve(const struct svc *s, const char *listen);
 
-/* Writes s as a JSON string (quoted, escaped); NULL writes null. */
-void svc_json_str(struct fc_buf *b, const char *s);
-
 /* The value of name in a form or query string (a=1&b=x%20y), decoded into
  * out (n bytes); returns out, or NULL when the name is absent. */
 const char *svc_form(const char *form, const char *name, char *out, size_t n);

@@ -16,6 +16,8 @@
  *   GET  /orders/ID                     an order
  */
 #include "httpd.h"
+
+#include "../../cdc/value.h"
 #include "shape.h"
 
 #include "../../lib/db.h"
@@ -214,11 +216,11 @@ static void shop_ad(MYSQL *my, long long id, struct svc_resp *resp)
 		return;
 	if ((row = mysql_fetch_row(res))) {
 		fc_buf_printf(&resp->body, "{\"shop_id\":%s,\"grade\":", row[0]);
-		svc_json_str(&resp->body, row[1]);
+		cdc_json_cstr(&resp->body, row[1]);
 		fc_buf_puts(&resp->body, ",\"until\":");
-		svc_json_str(&resp->body, seoul_to_utc(row[2], utc));
+		cdc_json_cstr(&resp->body, seoul_to_utc(row[2], utc));
 		fc_buf_puts(&resp->body, ",\"budget\":");
-		svc_json_str(&resp->body, row[3]);
+		cdc_json_cstr(&resp->body, row[3]);
 		fc_buf_putc(&resp->body, '}');
 	} else {
 		svc_error(resp, 404, "shop %lld not found", id);
@@ -239,9 +241,9 @@ static void order_show(MYSQL *my, long long id, struct svc_resp *resp)
 	if ((row = mysql_fetch_row(res))) {
 		fc_buf_printf(&resp->body, "{\"order_id\":%s,\"shop_id\":%s,\"member_no\":%s,\"status\":",
 		              row[0], row[1], row[2]);
-		svc_json_str(&resp->body, row[3]);
+		cdc_json_cstr(&resp->body, row[3]);
 		fc_buf_puts(&resp->body, ",\"total\":");
-		svc_json_str(&resp->body, row[4]);
+		cdc_json_cstr(&resp->body, row[4]);
 		fc_buf_putc(&resp->body, '}');
 	} else {
 		svc_error(resp, 404, "order %lld not found", id);

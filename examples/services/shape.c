@@ -3,6 +3,8 @@
 
 #include "httpd.h"
 
+#include "../../cdc/value.h"
+
 static const char *const names[SHOP_NFIELDS] = {
 	"id", "name", "owner", "phone", "address", "address_detail", "category", "kind",
 	"rating", "review_count", "min_order", "delivery_tip", "opened_at", "is_open", "memo",
@@ -24,7 +26,7 @@ void shape_shop(struct fc_buf *b, char *const v[SHOP_NFIELDS])
 		if (v[i] && bare(i))
 			fc_buf_puts(b, v[i]);
 		else
-			svc_json_str(b, v[i]);
+			cdc_json_cstr(b, v[i]);
 	}
 	fc_buf_printf(b, ",\"served_at\":\"%s\"}", svc_now(now));
 }
